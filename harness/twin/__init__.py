@@ -1,0 +1,1 @@
+"""Emulated twins: running firmware on QEMU machines that stand in for the boards."""
