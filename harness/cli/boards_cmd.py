@@ -6,10 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from harness.boards import load_catalog
+from harness.cli.console import make_console
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
             f"{b.probe.kind} {b.probe.usb_vid:04x}:{b.probe.usb_pid:04x}",
             f"{b.twin_name} ({b.twin.qemu_machine}, {b.twin.timing_model} timing)",
         )
-    Console().print(table)
+    make_console().print(table)
     return 0
