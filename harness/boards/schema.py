@@ -49,6 +49,18 @@ class MemorySpec:
     flash_wait_states: int
     icache_bytes: int = 0
     dcache_bytes: int = 0
+    # Where flash and SRAM start in the core's address map (STM32: 0x08000000, nRF52: 0x0).
+    flash_base: int = 0x0800_0000
+    sram_base: int = 0x2000_0000
+    # The plan slot: whole erase sectors of flash after the firmware that hold the compiled model,
+    # so the firmware is built once per board. Offset from flash_base; the twin puts the slot at the
+    # same offset in its code memory. plan_slot_bytes = 0 means "to the end of flash".
+    plan_slot_offset: int = 0x0002_0000
+    plan_slot_bytes: int = 0
+
+    @property
+    def plan_slot_size(self) -> int:
+        return self.plan_slot_bytes or (self.flash_bytes - self.plan_slot_offset)
 
 
 @dataclass(frozen=True)
@@ -197,6 +209,23 @@ def _validate(board: Board) -> None:
     for name in ("icache_bytes", "dcache_bytes"):
         if getattr(board.memory, name) < 0:
             raise BoardFileError(path, f"memory.{name}", "expected a non-negative integer")
+    for name in ("flash_base", "sram_base"):
+        value = getattr(board.memory, name)
+        if not 0 <= value < 2**32 or value % 4:
+            raise BoardFileError(path, f"memory.{name}", f"expected a word-aligned 32-bit address, got {value:#x}")
+    mem = board.memory
+    if not 0 < mem.plan_slot_offset < mem.flash_bytes or mem.plan_slot_offset % 4096:
+        raise BoardFileError(
+            path,
+            "memory.plan_slot_offset",
+            f"expected a 4 KB-aligned offset inside the {mem.flash_bytes}-byte flash, got {mem.plan_slot_offset:#x}",
+        )
+    if mem.plan_slot_bytes < 0 or mem.plan_slot_offset + mem.plan_slot_size > mem.flash_bytes:
+        raise BoardFileError(
+            path,
+            "memory.plan_slot_bytes",
+            f"the plan slot {mem.plan_slot_offset:#x}+{mem.plan_slot_size:#x} does not fit the {mem.flash_bytes}-byte flash",
+        )
     _positive(path, "console.baud", board.console.baud)
     for name in ("usb_vid", "usb_pid"):
         value = getattr(board.probe, name)
