@@ -13,6 +13,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
 log() { printf 'tinyhil.sh: %s\n' "$*" >&2; }
+# pip, quietly: this machine's pip configuration may name extra local indexes that do not exist.
+pip_quiet() { "$@" 2> >(grep -v "^WARNING: Location 'file:" >&2); }
 
 # --- Debian packages -------------------------------------------------------------------------
 apt_packages=(gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm python3-venv
@@ -45,12 +47,12 @@ if [ ! -f "$venv/.complete" ]; then
   log "creating virtualenv $venv (pinned packages from requirements.lock; a few minutes once)"
   rm -rf "$venv"
   "$python_bin" -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r requirements.lock
+  pip_quiet "$venv/bin/pip" install -q --disable-pip-version-check -r requirements.lock
   touch "$venv/.complete"
 fi
 # The project itself, editable, pointing at this clone.
 if [ "$(cat "$venv/.project" 2>/dev/null)" != "$here" ]; then
-  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$here" >/dev/null
+  pip_quiet "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$here" >/dev/null
   echo "$here" > "$venv/.project"
 fi
 export PATH="$venv/bin:$PATH" TINYHIL_CACHE="$cache"
