@@ -1,0 +1,1 @@
+"""Latency models fitted on stored measurements, and the predictor DNAS uses."""
