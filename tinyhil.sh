@@ -40,7 +40,7 @@ py_version="$("$python_bin" -c 'import sys; print("%d.%d" % sys.version_info[:2]
 if [ "$py_version" != "3.11" ]; then
   log "Python 3.11 is required, $python_bin is $py_version (set TINYHIL_PYTHON)"; exit 1
 fi
-lock_hash="$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)"
+lock_hash="$(sha256sum < requirements.lock | cut -c1-12)"
 cache="${TINYHIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tinyhil}"
 venv="${TINYHIL_VENV:-$cache/venv-py$py_version-$lock_hash}"
 if [ ! -f "$venv/.complete" ]; then
@@ -51,9 +51,10 @@ if [ ! -f "$venv/.complete" ]; then
   touch "$venv/.complete"
 fi
 # The project itself, editable, pointing at this clone.
-if [ "$(cat "$venv/.project" 2>/dev/null)" != "$here" ]; then
+project_stamp="$here $(sha256sum < pyproject.toml | cut -c1-12)"
+if [ "$(cat "$venv/.project" 2>/dev/null)" != "$project_stamp" ]; then
   pip_quiet "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$here" >/dev/null
-  echo "$here" > "$venv/.project"
+  echo "$project_stamp" > "$venv/.project"
 fi
 export PATH="$venv/bin:$PATH" TINYHIL_CACHE="$cache"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}" FLWR_TELEMETRY_ENABLED=0
