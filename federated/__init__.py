@@ -1,0 +1,2 @@
+"""Federated training: FedDyn and baselines (FedAvg, FedProx, SCAFFOLD) over simulated devices,
+in process or on Flower's simulation engine."""
