@@ -1,0 +1,1 @@
+"""Flashing real boards (pyOCD). Twins are "flashed" by launching QEMU with the image."""

@@ -1,0 +1,1 @@
+"""The board runtime: sessions, health, profiling and sweeps."""
