@@ -16,6 +16,7 @@ from harness import __version__
 COMMAND_MODULES = [
     "harness.cli.boards_cmd",
     "harness.cli.doctor_cmd",
+    "harness.cli.federated_cmd",
 ]
 
 
