@@ -8,8 +8,9 @@ so "the spec" and "the file" are compared op by op.
 Lowering follows what TensorFlow's converter produces from the Keras model of a spec
 (:mod:`search_space.keras_builder`): batch norm is folded into a bias, ReLU/ReLU6 are fused into the
 conv, a DS block is DEPTHWISE_CONV_2D + CONV_2D, an inverted bottleneck is [CONV_2D] +
-DEPTHWISE_CONV_2D + CONV_2D [+ ADD], and the head is AVERAGE_POOL_2D (valid, whole map) + RESHAPE +
-FULLY_CONNECTED + SOFTMAX.
+DEPTHWISE_CONV_2D + CONV_2D [+ ADD], and the head is AVERAGE_POOL_2D (valid, whole map) +
+FULLY_CONNECTED (on the 1x1xC map: TensorFlow 2.20's converter folds Keras' Flatten into the FC
+op, where older converters emitted a RESHAPE) + SOFTMAX.
 """
 
 from __future__ import annotations
@@ -135,10 +136,8 @@ def lower_spec(spec: ArchSpec) -> Graph:
             cur = avgpool(where, cur, layer.pool, layer.stride, layer.padding)
     _, fh, fw, fc = g.tensors[cur]
     cur = avgpool("head.pool", cur, (fh, fw), (fh, fw), "valid")
-    flat = g.add_tensor((1, fc))
-    g.ops.append(GraphOp("RESHAPE", (cur,), flat, "head.flatten", const_bytes=8))
     logits = g.add_tensor((1, spec.num_classes))
-    g.ops.append(GraphOp("FULLY_CONNECTED", (flat,), logits, "head.fc", (spec.num_classes, fc), True))
+    g.ops.append(GraphOp("FULLY_CONNECTED", (cur,), logits, "head.fc", (spec.num_classes, fc), True))
     probs = g.add_tensor((1, spec.num_classes))
     g.ops.append(GraphOp("SOFTMAX", (logits,), probs, "head.softmax"))
     g.output = probs
