@@ -158,8 +158,9 @@ _LAYER_TYPES: dict[str, type] = {cls.kind: cls for cls in (Conv2D, DSBlock, Inve
 
 def _layer_to_dict(layer: Layer) -> dict[str, Any]:
     out: dict[str, Any] = {"type": layer.kind}
-    for name in layer.__dataclass_fields__:
-        value = getattr(layer, name)
+    for f in dataclasses.fields(layer):
+        value = getattr(layer, f.name)
+        name = f.name
         out[name] = list(value) if isinstance(value, tuple) else value
     return out
 
@@ -171,7 +172,7 @@ def _layer_from_dict(data: Any, where: str) -> Layer:
     if kind not in _LAYER_TYPES:
         raise SpecError(f"{where}.type", f"unknown layer type {kind!r}; expected one of {sorted(_LAYER_TYPES)}")
     cls = _LAYER_TYPES[kind]
-    known = set(cls.__dataclass_fields__)
+    known = {f.name for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key == "type":
@@ -183,7 +184,7 @@ def _layer_from_dict(data: Any, where: str) -> Layer:
         return cls(**kwargs)
     except TypeError:
         missing = sorted(
-            f for f, d in cls.__dataclass_fields__.items() if f not in kwargs and d.default is dataclasses.MISSING
+            f.name for f in dataclasses.fields(cls) if f.name not in kwargs and f.default is dataclasses.MISSING
         )
         raise SpecError(where, f"layer type {kind!r} is missing fields {missing}") from None
 

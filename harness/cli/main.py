@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "harness.cli.boards_cmd",
     "harness.cli.doctor_cmd",
     "harness.cli.federated_cmd",
+    "harness.cli.space_cmd",
 ]
 
 
