@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "harness.cli.doctor_cmd",
     "harness.cli.federated_cmd",
     "harness.cli.space_cmd",
+    "harness.cli.run_elf_cmd",
 ]
 
 
