@@ -33,6 +33,7 @@ enum {
     TH_ERR_OP = -6,           /* unknown op code or bad op parameters */
     TH_ERR_TENSOR = -7,       /* bad tensor index or tensor not readable now */
     TH_ERR_STATE = -8,        /* engine not initialised */
+    TH_ERR_ALIGN = -9,        /* plan or arena not 4-byte aligned */
 };
 
 enum { TH_TYPE_INT8 = 0, TH_TYPE_FLOAT32 = 1, TH_TYPE_INT32 = 2 };
@@ -56,6 +57,12 @@ struct th_engine;             /* defined in th_engine_impl.h; fixed size, caller
 typedef struct th_engine th_engine_t;
 
 const char *th_strerror(int err);
+
+/* Size of th_engine_t, for callers (e.g. the host ctypes glue) that cannot see th_engine_impl.h. */
+uint32_t th_engine_state_bytes(void);
+
+/* Number of ops executed so far in the current invocation (for diagnostics). */
+int th_engine_ops_done(const th_engine_t *eng);
 
 int th_plan_validate(const uint8_t *plan, uint32_t plan_len, th_plan_info_t *info);
 
