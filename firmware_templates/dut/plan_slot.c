@@ -7,7 +7,7 @@ static uint32_t th_le32(const uint8_t *p)
 
 static uint16_t th_le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
-uint32_t th_crc32(const uint8_t *data, uint32_t len)
+uint32_t th_slot_crc32(const uint8_t *data, uint32_t len)
 {
     uint32_t crc = 0xFFFFFFFFu;
     for (uint32_t i = 0u; i < len; ++i) {
@@ -27,7 +27,7 @@ int th_slot_read(const uint8_t *slot, uint32_t slot_bytes, th_slot_t *out)
     if (slot_bytes < TH_SLOT_HEADER_BYTES || th_le32(slot) != TH_SLOT_MAGIC) {
         return TH_SLOT_EMPTY;
     }
-    if (th_crc32(slot, TH_SLOT_HEADER_BYTES - 4u) != th_le32(slot + TH_SLOT_HEADER_BYTES - 4u)) {
+    if (th_slot_crc32(slot, TH_SLOT_HEADER_BYTES - 4u) != th_le32(slot + TH_SLOT_HEADER_BYTES - 4u)) {
         return TH_SLOT_CORRUPT;
     }
     if (th_le16(slot + 4) != TH_SLOT_VERSION || th_le16(slot + 6) != TH_SLOT_HEADER_BYTES) {

@@ -39,6 +39,6 @@ typedef struct {
 
 int th_slot_read(const uint8_t *slot, uint32_t slot_bytes, th_slot_t *out);
 const char *th_slot_strerror(int err);
-uint32_t th_crc32(const uint8_t *data, uint32_t len);
+uint32_t th_slot_crc32(const uint8_t *data, uint32_t len);
 
 #endif /* TH_PLAN_SLOT_H */

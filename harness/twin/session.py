@@ -32,6 +32,7 @@ from harness.dut.records import BootInfo
 from harness.firmware.build import FirmwareImage
 from harness.firmware.plan_slot import write_plan_slot
 from harness.timing.config import PluginConfig
+from harness.timing.plugin_output import PluginOutputTail
 from harness.timing.record import TimingRecord
 from harness.twin.qemu import build_qemu_argv
 
@@ -127,8 +128,7 @@ class TwinSession:
         self._finalizer: weakref.finalize | None = None
         self._client: DutClient | None = None
         self.boot: BootInfo | None = None
-        self._regions_offset = 0
-        self._regions_partial = b""
+        self._tail = PluginOutputTail(self.timing_output)
         self.exit_code: int | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -262,31 +262,19 @@ class TwinSession:
         """Timing records of the regions (timed inferences) the plugin closed since the last call."""
         if not self.timing:
             raise TwinError("twin session: started without timing=True; no timing plugin output")
-        try:
-            with self.timing_output.open("rb") as fh:
-                fh.seek(self._regions_offset)
-                chunk = fh.read()
-        except FileNotFoundError:
-            return []
-        self._regions_offset += len(chunk)
-        data = self._regions_partial + chunk
-        *complete, self._regions_partial = data.split(b"\n")
-        records = []
-        for raw in complete:
-            parts = raw.decode("ascii", "replace").split()
-            if len(parts) == 4 and parts[0] == "region":
-                index, insns, cycles = (int(v) for v in parts[1:])
-                records.append(
-                    TimingRecord(
-                        source="emulated",
-                        cycles=cycles,
-                        clock_hz=self.board.clock_hz,
-                        timing_model=self.board.twin.timing_model,
-                        instructions=insns,
-                        region=index,
-                    )
-                )
-        return records
+        counts = self._tail.poll()
+        first = len(self._tail.output.regions) - len(counts)
+        return [
+            TimingRecord(
+                source="emulated",
+                cycles=count.cycles,
+                clock_hz=self.board.clock_hz,
+                timing_model=self.board.twin.timing_model,
+                instructions=count.instructions,
+                region=first + i,
+            )
+            for i, count in enumerate(counts)
+        ]
 
     def wait_exit(self, timeout: float) -> int:
         """Wait for QEMU to exit by itself (e.g. the firmware's semihosting exit)."""
