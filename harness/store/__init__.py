@@ -12,7 +12,13 @@ from harness.store.records import (
     PlanRecord,
     RunRecord,
 )
-from harness.store.results_store import ResultsStore, StoreError, run_key_for
+from harness.store.results_store import (
+    ResultsStore,
+    StoreError,
+    default_store_path,
+    open_existing,
+    run_key_for,
+)
 from harness.store.schema import SCHEMA_VERSION
 
 __all__ = [
@@ -28,9 +34,11 @@ __all__ = [
     "ResultsStore",
     "RunRecord",
     "StoreError",
+    "default_store_path",
     "export_csv",
     "export_json",
     "measurements_csv",
+    "open_existing",
     "run_key_for",
     "store_as_dict",
 ]

@@ -49,6 +49,23 @@ class StoreError(RuntimeError):
     """A results store that cannot be opened or a record that cannot be stored."""
 
 
+def default_store_path() -> Path:
+    """``$TINYHIL_DB``, else ``results/results.db`` under the results directory."""
+    import os
+
+    from harness.paths import RESULTS_DIR
+
+    return Path(os.environ.get("TINYHIL_DB") or RESULTS_DIR / "results.db")
+
+
+def open_existing(path: Path | str | None = None) -> ResultsStore:
+    """Open a store that must already exist (for commands that only read)."""
+    path = Path(path) if path else default_store_path()
+    if not path.is_file():
+        raise StoreError(f"{path}: no results database here; run a sweep first or pass --db")
+    return ResultsStore(path)
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
