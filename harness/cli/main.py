@@ -19,6 +19,9 @@ COMMAND_MODULES = [
     "harness.cli.federated_cmd",
     "harness.cli.space_cmd",
     "harness.cli.run_elf_cmd",
+    "harness.cli.results_cmd",
+    "harness.cli.fit_cmd",
+    "harness.cli.report_cmd",
 ]
 
 
