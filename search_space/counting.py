@@ -215,8 +215,14 @@ def count_spec(spec: ArchSpec, *, engine: bool = False) -> ResourceCounts:
 
 def count_tflite(source: str | Path | bytes, *, engine: bool = False) -> ResourceCounts:
     """Count a .tflite file (path or bytes) from its own tensors and operators."""
-    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
     name = str(source) if isinstance(source, (str, Path)) else "<tflite bytes>"
+    if isinstance(source, (str, Path)):
+        try:
+            data = Path(source).read_bytes()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{name}: .tflite file not found") from None
+    else:
+        data = bytes(source)
     from harness.engine.tflite_model import read_tflite
 
     graph = graph_from_tflite(read_tflite(data, source=name))

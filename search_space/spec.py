@@ -326,11 +326,18 @@ def _layer_output(layer: Layer, shape: tuple[int, int, int], where: str) -> tupl
         out_c = layer.filters
         if isinstance(layer, InvertedBottleneck) and layer.expansion_filters != 0:
             _check_channels(layer.expansion_filters, f"{where}.expansion_filters")
+    if stride[0] > h or stride[1] > w:
+        raise SpecError(
+            f"{where}.stride",
+            f"stride {list(stride)} is larger than the {h}x{w} input it gets (earlier strides shrank it); "
+            f"the output would sample a single position or nothing",
+        )
     oh = conv_output_size(h, window[0], stride[0], layer.padding)
     ow = conv_output_size(w, window[1], stride[1], layer.padding)
     if oh < 1 or ow < 1:
+        window_field = "pool" if isinstance(layer, AvgPool) else "kernel"
         raise SpecError(
-            f"{where}.stride",
+            f"{where}.{window_field}",
             f"{layer.kind} with window {list(window)}, stride {list(stride)} and {layer.padding!r} padding "
             f"turns a {h}x{w} input into an empty {oh}x{ow} output",
         )
