@@ -26,6 +26,7 @@ from harness.engine.quant_math import (
     activation_range,
     float_to_quantized_int8,
     logistic_params,
+    mean_multiplier,
     quantize_multiplier,
     softmax_params,
 )
@@ -355,13 +356,17 @@ class _Compiler:
         in_s, in_zp = self.qparams(op, x, "input")
         out_s, out_zp = self.qparams(op, out, "output")
         assert w.quant is not None
-        if w.quant is None or len(w.quant.scales) != 1:
-            raise self.err(op, "filter", "per-channel quantised FULLY_CONNECTED is not supported (per-tensor only)")
-        w_s, w_zp = float(w.quant.scales[0]), int(w.quant.zero_points[0])
-        if w_zp != 0:
-            raise self.err(op, "filter", "int8 filter zero point must be 0")
-        real = float(np.float32(in_s) * np.float32(w_s)) / float(out_s)
-        mult, shift = quantize_multiplier(real)
+        w_zp = int(w.quant.zero_points[0])
+        if len(w.quant.scales) == 1:
+            # per-tensor: TFLite multiplies the two float scales in float32 first
+            if w_zp != 0:
+                raise self.err(op, "filter", "int8 filter zero point must be 0")
+            real = float(np.float32(in_s) * np.float32(w.quant.scales[0])) / float(out_s)
+            m1, s1 = quantize_multiplier(real)
+            mult = self.add_const(np.full(out_c, m1, np.int32), f"op{op.index}_multipliers")
+            shift = self.add_const(np.full(out_c, s1, np.int32), f"op{op.index}_shifts")
+        else:
+            mult, shift = self.per_channel_requant(op, in_s, w, out_s, out_c, 0)
         act_min, act_max = self.act(op, out)
         b_idx, bias = self.bias_data(op, 2, out_c)
         ksum = self.kernel_sum_bias(bias, np.asarray(w.data, np.int8), -in_zp) if self.dsp_params else None
@@ -480,10 +485,9 @@ class _Compiler:
             raise self.err(op, "output", f"{out.num_elements} elements, expected {outer * inner}")
         in_s, in_zp = self.qparams(op, x, "input")
         out_s, out_zp = self.qparams(op, out, "output")
-        scale = np.float32(in_s) / np.float32(out_s)
-        bias = np.float32(-in_zp) * scale
+        mult, shift = mean_multiplier(float(in_s) / float(out_s), reduce)
         params = {"in": x.index, "out": out.index, "outer": outer, "reduce": reduce, "inner": inner,
-                  "scale": pf.float_bits(float(scale)), "bias": pf.float_bits(float(bias)), "out_zp": out_zp}
+                  "mult": mult, "shift": shift, "in_zp": in_zp, "out_zp": out_zp}
         return _OpBuild(pf.OPCODES["MEAN"], params, [x.index], [out.index], detail=f"axes {axes}")
 
     def pad(self, op: OperatorInfo) -> _OpBuild:
@@ -588,8 +592,7 @@ class _Compiler:
         x = self.activation_in(op, 0)
         out = self.single_output(op)
         in_s, in_zp = self.qparams(op, x, "input")
-        if self.qparams(op, out, "output") != (in_s, in_zp):
-            raise self.err(op, "quantization", "RELU6 input and output quantisation must match")
+        # TFLM clamps in the input's quantisation and copies (the converter gives both the same)
         six = float_to_quantized_int8(6.0, in_s, in_zp)
         params = {"in": x.index, "out": out.index, "size": x.num_elements, "lo": in_zp, "hi": six}
         return _OpBuild(pf.OPCODES["RELU6"], params, [x.index], [out.index], alias="inplace")

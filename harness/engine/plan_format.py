@@ -59,7 +59,7 @@ POOL_FIELDS = "in out batch in_h in_w c out_h out_w k_h k_w stride_h stride_w pa
 EW_FIELDS = "in1 in2 out d0 d1 d2 d3 s1_0 s1_1 s1_2 s1_3 s2_0 s2_1 s2_2 s2_3 in1_offset in2_offset out_offset".split()
 ADD_FIELDS = EW_FIELDS + "left_shift m1 sh1 m2 sh2 mo sho act_min act_max".split()
 MUL_FIELDS = EW_FIELDS + "mult shift act_min act_max".split()
-MEAN_FIELDS = "in out outer reduce inner scale bias out_zp".split()
+MEAN_FIELDS = "in out outer reduce inner mult shift in_zp out_zp".split()
 PAD_FIELDS = (
     "in out in_d0 in_d1 in_d2 in_d3 out_d0 out_d1 out_d2 out_d3 before_0 before_1 before_2 before_3 value "
     "elem_bytes"

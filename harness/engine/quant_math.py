@@ -86,3 +86,10 @@ def float_to_quantized_int8(value: float, scale: float, zero_point: int) -> int:
     """FloatToQuantizedType<int8_t>: float32 division, std::round, clamp."""
     r = round_half_away(float(np.float32(value) / np.float32(scale))) + zero_point
     return max(INT8_MIN, min(INT8_MAX, r))
+
+
+def mean_multiplier(real: float, count: int) -> tuple[int, int]:
+    """Requantisation of a sum of `count` values into their mean (TFLite's integer MEAN rule)."""
+    mult, shift = quantize_multiplier(real)
+    n_shift = min(count.bit_length() - 1, 32, 31 + shift)
+    return int((mult << n_shift) // count), shift - n_shift

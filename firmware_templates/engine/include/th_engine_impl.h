@@ -96,6 +96,8 @@ enum {
     CV_ACT_MIN, CV_ACT_MAX, CV_DEPTH_MULT, CV_NPARAMS
 };
 
+/* FULLY_CONNECTED: MULT and SHIFT are int32[out_c] constant tensors (per-tensor models repeat
+ * the one value). */
 enum {
     FC_IN, FC_FILT, FC_BIAS, FC_OUT, FC_KSUM, FC_SCRATCH_OFF, FC_SCRATCH_BYTES, FC_BATCH, FC_DEPTH,
     FC_OUT_C, FC_IN_OFFSET, FC_FILT_OFFSET, FC_OUT_OFFSET, FC_MULT, FC_SHIFT, FC_ACT_MIN, FC_ACT_MAX,
@@ -120,9 +122,9 @@ enum {
 };
 enum { MUL_MULT = EW_COMMON, MUL_SHIFT, MUL_ACT_MIN, MUL_ACT_MAX, MUL_NPARAMS };
 
-/* MEAN over a contiguous block of axes: input viewed as [outer, reduce, inner]. SCALE and BIAS
- * are float32 bit patterns. */
-enum { MN_IN, MN_OUT, MN_OUTER, MN_REDUCE, MN_INNER, MN_SCALE, MN_BIAS, MN_OUT_ZP, MN_NPARAMS };
+/* MEAN over a contiguous block of axes: input viewed as [outer, reduce, inner]; MULT/SHIFT
+ * include the 1/reduce factor. */
+enum { MN_IN, MN_OUT, MN_OUTER, MN_REDUCE, MN_INNER, MN_MULT, MN_SHIFT, MN_IN_ZP, MN_OUT_ZP, MN_NPARAMS };
 
 enum {
     PD_IN, PD_OUT, PD_IN_D0, PD_IN_D1, PD_IN_D2, PD_IN_D3, PD_OUT_D0, PD_OUT_D1, PD_OUT_D2,

@@ -1,4 +1,4 @@
-/* FULLY_CONNECTED, per-tensor requantisation. */
+/* FULLY_CONNECTED, per-tensor or per-channel requantisation (multiplier/shift arrays). */
 #include "th_fixedpoint.h"
 #include "th_ops.h"
 
@@ -16,12 +16,22 @@ int th_check_fully_connected(const th_plan_view_t *v, const int32_t *p, uint32_t
         return 0;
     }
     if (p[FC_IN_OFFSET] < -127 || p[FC_IN_OFFSET] > 128 || p[FC_FILT_OFFSET] < -127 || p[FC_FILT_OFFSET] > 128 ||
-        p[FC_OUT_OFFSET] < -128 || p[FC_OUT_OFFSET] > 127 || p[FC_SHIFT] < -31 || p[FC_SHIFT] > 30 ||
+        p[FC_OUT_OFFSET] < -128 || p[FC_OUT_OFFSET] > 127 ||
         p[FC_ACT_MIN] < -128 || p[FC_ACT_MAX] > 127 || p[FC_ACT_MIN] > p[FC_ACT_MAX]) {
         return 0;
     }
     if (p[FC_KSUM] >= 0 && p[FC_FILT_OFFSET] != 0) {
         return 0;
+    }
+    if (!th_check_tensor(v, p[FC_MULT], TH_TYPE_INT32, oc4) || !th_check_tensor(v, p[FC_SHIFT], TH_TYPE_INT32, oc4) ||
+        v->tensors[p[FC_SHIFT]].location != TH_LOC_WEIGHTS) {
+        return 0;
+    }
+    const int32_t *shifts = (const int32_t *)(const void *)(v->weights + v->tensors[p[FC_SHIFT]].offset);
+    for (int32_t c = 0; c < p[FC_OUT_C]; c++) {
+        if (shifts[c] < -31 || shifts[c] > 30) {
+            return 0;
+        }
     }
     return th_check_tensor(v, p[FC_IN], TH_TYPE_INT8, in_elems) &&
            th_check_tensor(v, p[FC_FILT], TH_TYPE_INT8, w_elems) &&
@@ -39,6 +49,8 @@ static void fully_connected_reference(th_engine_t *e, const int32_t *p) {
     const int8_t *in = (const int8_t *)th_tensor_data(e, p[FC_IN]);
     const int8_t *w = (const int8_t *)th_tensor_data(e, p[FC_FILT]);
     const int32_t *bias = p[FC_BIAS] >= 0 ? (const int32_t *)th_tensor_data(e, p[FC_BIAS]) : 0;
+    const int32_t *mult = (const int32_t *)th_tensor_data(e, p[FC_MULT]);
+    const int32_t *shift = (const int32_t *)th_tensor_data(e, p[FC_SHIFT]);
     int8_t *out = (int8_t *)th_tensor_data(e, p[FC_OUT]);
     const int32_t depth = p[FC_DEPTH], out_c = p[FC_OUT_C];
     for (int32_t b = 0; b < p[FC_BATCH]; b++) {
@@ -52,7 +64,7 @@ static void fully_connected_reference(th_engine_t *e, const int32_t *p) {
             if (bias) {
                 acc += bias[oc];
             }
-            acc = th_mbqm(acc, p[FC_MULT], p[FC_SHIFT]) + p[FC_OUT_OFFSET];
+            acc = th_mbqm(acc, mult[oc], shift[oc]) + p[FC_OUT_OFFSET];
             out[b * out_c + oc] = (int8_t)th_clamp(acc, p[FC_ACT_MIN], p[FC_ACT_MAX]);
         }
     }
