@@ -42,7 +42,59 @@ static uint32_t m4_load_cycles(const struct insn_info *in, const struct insn_inf
     return 2;
 }
 
+static bool is_data_processing(unsigned cls)
+{
+    return cls == IC_ALU || cls == IC_MUL || cls == IC_MLA || cls == IC_MAC || cls == IC_MULL ||
+           cls == IC_MLAL || cls == IC_DIV;
+}
+
+static bool is_memory(unsigned cls)
+{
+    switch (cls) {
+    case IC_LOAD:
+    case IC_STORE:
+    case IC_STREX:
+    case IC_LOADD:
+    case IC_STORED:
+    case IC_LDM:
+    case IC_STM:
+    case IC_TABLE:
+    case IC_FP_LOAD:
+    case IC_FP_STORE:
+    case IC_FP_LDM:
+    case IC_FP_STM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+uint32_t m4_branch_refill(const struct insn_info *last)
+{
+    if (last->cls == IC_BRANCH) {
+        return M4_REFILL_DIRECT;
+    }
+    if (is_memory(last->cls)) {
+        return M4_REFILL_FROM_MEMORY; /* LDR pc, POP {pc}, LDM {..pc}, TBB, TBH */
+    }
+    return M4_REFILL_INDIRECT;
+}
+
+static uint32_t m4_base_cycles(const struct insn_info *in, const struct insn_info *prev);
+
 static uint32_t m4_insn_cycles(const struct insn_info *in, const struct insn_info *prev)
+{
+    uint32_t c = m4_base_cycles(in, prev);
+    /* "Any load or store that generates an address dependent on the result of a preceding data
+     * processing operation stalls the pipeline for an additional cycle while the register bank is
+     * updated. There is no forwarding path for this scenario." */
+    if (prev && is_memory(in->cls) && is_data_processing(prev->cls) && (prev->writes & in->addr_regs)) {
+        c += 1;
+    }
+    return c;
+}
+
+static uint32_t m4_base_cycles(const struct insn_info *in, const struct insn_info *prev)
 {
     switch (in->cls) {
     case IC_ALU:
@@ -83,7 +135,7 @@ static uint32_t m4_insn_cycles(const struct insn_info *in, const struct insn_inf
         /* IT folds onto a preceding 16-bit instruction and then costs nothing. */
         return (prev && !(prev->flags & IF_WIDE)) ? 0 : 1;
     case IC_ISB:
-        return 1 + M4_REFILL_INDIRECT;
+        return 1 + M4_REFILL_FROM_MEMORY; /* ISB flushes the pipeline: 1 + refill */
     case IC_FP_ALU:
     case IC_FP_MOV_CORE:
         return 1;
@@ -129,7 +181,20 @@ enum m7_resource {
     RES_FP = 1u << 3,     /* the FPU pipe */
     RES_SHIFT = 1u << 4,  /* one shifted-operand (shifter / bitfield / extend) instruction */
     RES_ALONE = 1u << 5,  /* serialising: issues alone */
+    RES_LOAD = 1u << 6,   /* a single load: pairs with another single load, not with RES_LS */
 };
+
+/* Whether an instruction needing `want` can issue in a cycle whose slot already uses `used`. */
+static bool m7_conflict(uint32_t used, uint32_t want)
+{
+    if ((want & RES_LS) && (used & (RES_LS | RES_LOAD))) {
+        return true;
+    }
+    if ((want & RES_LOAD) && (used & RES_LS)) {
+        return true;
+    }
+    return (used & want & ~(uint32_t)(RES_LS | RES_LOAD)) != 0;
+}
 
 struct m7_props {
     uint32_t resources;
@@ -157,6 +222,11 @@ static struct m7_props m7_props_of(const struct insn_info *in)
         p.latency = DIV_CYCLES;
         break;
     case IC_LOAD:
+        /* The data side has two 32-bit read ports (DTCM is two interleaved 32-bit banks): two
+         * single loads can issue together; a load cannot pair with a store. */
+        p.resources = RES_LOAD;
+        p.latency = M7_LOAD_LATENCY;
+        break;
     case IC_LOADD:
     case IC_STREX:
         p.resources = RES_LS;
@@ -237,6 +307,7 @@ static uint32_t m7_block(const struct insn_info *insns, unsigned n, uint32_t *pr
 {
     uint32_t ready[16] = {0};     /* cycle at which each register may be read */
     bool by_mac[16] = {false};    /* last written by a multiply-accumulate */
+    bool by_load[16] = {false};   /* last written by a load */
     uint32_t cycle = 0;           /* current issue cycle */
     unsigned issued = 0;          /* instructions issued in `cycle` (0..2) */
     uint32_t used = 0;            /* resources used in `cycle` */
@@ -259,12 +330,15 @@ static uint32_t m7_block(const struct insn_info *insns, unsigned n, uint32_t *pr
             if ((in->flags & IF_SHIFTED) && !(in->addr_regs & (1u << r))) {
                 t += 1;
             }
+            if (by_load[r] && (in->addr_regs & (1u << r))) {
+                t += M7_LOAD_TO_ADDRESS;
+            }
             if (t > need) {
                 need = t;
             }
         }
 
-        bool can_pair = issued == 1 && !(used & p.resources) && !(used & RES_ALONE) &&
+bool can_pair = issued == 1 && !m7_conflict(used, p.resources) && !(used & RES_ALONE) &&
                         !(p.resources & RES_ALONE) && !(in->flags & IF_DSP);
         uint32_t at;
         if (issued == 0) {
@@ -303,6 +377,7 @@ static uint32_t m7_block(const struct insn_info *insns, unsigned n, uint32_t *pr
             if (in->writes & (1u << r)) {
                 ready[r] = done;
                 by_mac[r] = is_mac_class(in->cls);
+                by_load[r] = in->cls == IC_LOAD || in->cls == IC_LOADD || in->cls == IC_LDM;
             }
         }
         end = cycle + 1;

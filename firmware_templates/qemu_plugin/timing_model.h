@@ -30,23 +30,50 @@ enum block_exit {
 
 /* ---- Cortex-M4 (ARM DDI 0439, section 3.3) ---- */
 
-/* Pipeline refill P after a taken branch: 1 when the target address was known at decode (direct
- * branches), 2 when it comes from a register or memory, plus 1 when the target is a 32-bit
- * instruction that is not word aligned (two fetches). TRM range: 1..3. */
+/* Pipeline refill P after a taken branch (TRM: 1..3 "depending on the alignment and width of the
+ * target instruction, and whether the processor manages to speculate the address early"):
+ * 1 for direct branches (target computed at decode, fetched speculatively), 2 for BX/BLX/MOV pc
+ * (target from a register at execute), 3 for loads to the PC (LDR pc, POP/LDM {..pc}, TBB/TBH:
+ * "three cycles for the pipeline reload"), plus 1 when the target is a 32-bit instruction that is
+ * not word aligned (two fetches). */
+#ifndef M4_REFILL_DIRECT
 #define M4_REFILL_DIRECT 1u
+#endif
+#ifndef M4_REFILL_INDIRECT
 #define M4_REFILL_INDIRECT 2u
+#endif
+#ifndef M4_REFILL_FROM_MEMORY
+#define M4_REFILL_FROM_MEMORY 3u
+#endif
+#ifndef M4_REFILL_UNALIGNED_WIDE
 #define M4_REFILL_UNALIGNED_WIDE 1u
+#endif
 
 /* SDIV/UDIV take 2..12 cycles depending on the operands (early termination). The plugin API of
  * QEMU 7.2 cannot read registers, so the midpoint is used. */
+#ifndef DIV_CYCLES
 #define DIV_CYCLES 7u
+#endif
 
 /* ---- Cortex-M7 (no public timing table; see docs/timing-model.md) ---- */
-#define M7_LOAD_LATENCY 2u     /* a dependent instruction issues 2 cycles after the load */
+#ifndef M7_LOAD_LATENCY
+#define M7_LOAD_LATENCY 1u     /* load -> ALU consumer: may issue in the next cycle (late ALU) */
+#endif
+#ifndef M7_LOAD_TO_ADDRESS
+#define M7_LOAD_TO_ADDRESS 1u  /* extra cycle when a loaded value forms the next address (early AGU) */
+#endif
+#ifndef M7_MUL_LATENCY
 #define M7_MUL_LATENCY 2u      /* MUL/MAC result latency; accumulator forwarding to a following MAC */
+#endif
+#ifndef M7_FP_DIV_CYCLES
 #define M7_FP_DIV_CYCLES 14u   /* VDIV.F32 / VSQRT.F32 */
-#define M7_TAKEN_PREDICTED 1u  /* fetch redirect bubble of a correctly predicted taken branch */
+#endif
+#ifndef M7_TAKEN_PREDICTED
+#define M7_TAKEN_PREDICTED 0u  /* extra cycles of a correctly predicted taken branch (BTAC hit) */
+#endif
+#ifndef M7_MISPREDICT
 #define M7_MISPREDICT 6u       /* refill after a mispredicted branch (resolved in execute) */
+#endif
 
 /* Static cost of instructions insns[0..n): returns the cycles of the whole block and, if prefix is
  * not NULL, prefix[i] = cycles before instruction i starts (prefix[0] = 0). */
@@ -56,15 +83,13 @@ uint32_t block_static_cycles(enum timing_model model, const struct insn_info *in
 /* How the block ending with `last` exits. in_it_block: `last` is inside an IT block. */
 enum block_exit block_exit_kind(const struct insn_info *last, int in_it_block);
 
-/* Cortex-M4 refill cycles when a branch of kind `exit` is taken to an instruction whose first
- * halfword is at target_addr and whose size is target_size. */
-static inline uint32_t m4_taken_penalty(enum block_exit exit, uint32_t target_addr, unsigned target_size)
+/* Cortex-M4 refill P of a taken branch `last`, before the target's alignment term. */
+uint32_t m4_branch_refill(const struct insn_info *last);
+
+/* Cortex-M4 extra refill when a taken branch lands on the instruction (addr, size). */
+static inline uint32_t m4_target_refill(uint32_t addr, unsigned size)
 {
-    uint32_t p = exit == EXIT_INDIRECT ? M4_REFILL_INDIRECT : M4_REFILL_DIRECT;
-    if (target_size == 4 && (target_addr & 2u)) {
-        p += M4_REFILL_UNALIGNED_WIDE;
-    }
-    return p;
+    return (size == 4 && (addr & 2u)) ? M4_REFILL_UNALIGNED_WIDE : 0u;
 }
 
 #endif /* TINYHIL_TIMING_MODEL_H */

@@ -9,6 +9,7 @@
  *   out    FILE              results, one line per region (flushed as it closes), then a total
  *   begin, end  ADDR         region markers (hex or decimal; the Thumb bit is ignored)
  *   trace  FILE              optional: every translated instruction with its class and cost
+ *   profile FILE             optional: at exit, per block: executions, taken exits, cycles
  *
  * Output format (text, one record per line):
  *   # tinyhil-timing 1 model=m4
@@ -37,6 +38,10 @@ struct block {
     uint64_t vaddr;
     uint64_t fallthrough;  /* address after the last instruction */
     uint64_t last_target;  /* Cortex-M7: last target of an indirect branch (BTAC) */
+    struct block *next_block; /* all blocks, for the profile */
+    uint64_t execs;        /* times entered */
+    uint64_t exit_cycles;  /* dynamic cycles charged to this block's exit branch */
+    uint64_t taken;        /* times its exit branch was taken */
     uint32_t cycles;       /* static cost */
     uint32_t n_insns;
     uint8_t exit;          /* enum block_exit */
@@ -56,6 +61,8 @@ struct marker {
 static enum timing_model model = MODEL_M4;
 static FILE *out;
 static FILE *trace;
+static char profile_path[4096];
+static struct block *all_blocks;
 static uint64_t region_begin = NO_ADDR;
 static uint64_t region_end = NO_ADDR;
 
@@ -72,10 +79,14 @@ static void on_block_m4(unsigned int vcpu, void *udata)
 {
     (void)vcpu;
     struct block *b = udata;
-    const struct block *p = prev_block;
+    struct block *p = prev_block;
     if (p && p->exit != EXIT_FALLTHROUGH && b->vaddr != p->fallthrough) {
-        total_cycles += (uint64_t)p->refill + b->entry_extra;
+        uint64_t refill = (uint64_t)p->refill + b->entry_extra;
+        total_cycles += refill;
+        p->exit_cycles += refill;
+        p->taken++;
     }
+    b->execs++;
     total_cycles += b->cycles;
     total_insns += b->n_insns;
     prev_block = b;
@@ -87,6 +98,8 @@ static void on_block_m7(unsigned int vcpu, void *udata)
     struct block *b = udata;
     struct block *p = prev_block;
     if (p) {
+        uint64_t before = total_cycles;
+        p->taken += b->vaddr != p->fallthrough;
         switch (p->exit) {
         case EXIT_COND: {
             int taken = b->vaddr != p->fallthrough;
@@ -113,7 +126,9 @@ static void on_block_m7(unsigned int vcpu, void *udata)
         default:
             break;
         }
+        p->exit_cycles += total_cycles - before;
     }
+    b->execs++;
     total_cycles += b->cycles;
     total_insns += b->n_insns;
     prev_block = b;
@@ -180,10 +195,13 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     b->n_insns = (uint32_t)n;
     b->cycles = block_static_cycles(model, insns, (unsigned)n, prefix);
     b->exit = (uint8_t)block_exit_kind(last, last_in_it);
-    b->refill = (uint8_t)(b->exit == EXIT_INDIRECT ? M4_REFILL_INDIRECT : M4_REFILL_DIRECT);
-    b->entry_extra = (uint8_t)(m4_taken_penalty(EXIT_DIRECT, insns[0].addr, insns[0].size) - M4_REFILL_DIRECT);
+    b->refill = (uint8_t)m4_branch_refill(last);
+    b->entry_extra = (uint8_t)m4_target_refill(insns[0].addr, insns[0].size);
     /* Cortex-M7 static prediction before any history: backward taken, forward not taken. */
     b->counter = (uint8_t)((last->cls == IC_BRANCH && last->target < last->addr) ? 2 : 1);
+
+    b->next_block = all_blocks;
+    all_blocks = b;
 
     qemu_plugin_register_vcpu_tb_exec_cb(tb, model == MODEL_M7 ? on_block_m7 : on_block_m4,
                                          QEMU_PLUGIN_CB_NO_REGS, b);
@@ -234,6 +252,20 @@ static void on_exit_run(qemu_plugin_id_t id, void *udata)
     fprintf(out, "total %llu %llu\n", (unsigned long long)total_insns, (unsigned long long)total_cycles);
     fclose(out);
     out = NULL;
+    if (profile_path[0]) {
+        FILE *f = fopen(profile_path, "w");
+        if (f) {
+            fprintf(f, "# vaddr insns static_cycles exit execs taken exit_cycles\n");
+            for (const struct block *b = all_blocks; b; b = b->next_block) {
+                if (b->execs) {
+                    fprintf(f, "%08llx %u %u %u %llu %llu %llu\n", (unsigned long long)b->vaddr, b->n_insns,
+                            b->cycles, b->exit, (unsigned long long)b->execs, (unsigned long long)b->taken,
+                            (unsigned long long)b->exit_cycles);
+                }
+            }
+            fclose(f);
+        }
+    }
     if (trace) {
         fclose(trace);
         trace = NULL;
@@ -282,6 +314,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             out_path = val;
         } else if (klen == 5 && strncmp(arg, "trace", 5) == 0) {
             trace_path = val;
+        } else if (klen == 7 && strncmp(arg, "profile", 7) == 0) {
+            snprintf(profile_path, sizeof(profile_path), "%s", val);
         } else if (klen == 5 && strncmp(arg, "begin", 5) == 0) {
             if (parse_address(val, &region_begin)) {
                 fprintf(stderr, "tinyhil timing plugin: begin '%s': expected an address\n", val);
@@ -293,7 +327,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                 return -1;
             }
         } else {
-            fprintf(stderr, "tinyhil timing plugin: unknown argument '%s' (expected model, out, begin, end, trace)\n",
+            fprintf(stderr, "tinyhil timing plugin: unknown argument '%s' (expected model, out, begin, end, trace, profile)\n",
                     arg);
             return -1;
         }
