@@ -41,12 +41,25 @@ void th_console_putc(char c)
     UART0_DATA = (uint8_t)c;
 }
 
+/*
+ * Waiting sleeps (WFI) until the next SysTick interrupt. Under -icount sleep=off an idle core lets
+ * QEMU jump virtual time to the next timer deadline at once, so waiting costs no host time, the
+ * host's bytes are seen promptly, and every wait ends exactly on a SysTick period boundary.
+ */
 int th_console_getc(void)
 {
     while ((UART0_STATE & UART_STATE_RX_FULL) == 0u) {
+        __asm volatile("wfi" ::: "memory");
     }
     return (int)(UART0_DATA & 0xFFu);
 }
+
+/*
+ * Before each command runs, wait for the next SysTick boundary: the SysTick interrupts that fall
+ * inside a timed inference then land on the same instructions in every run, whatever the host's
+ * timing was while bytes arrived. This makes instruction counts per inference repeatable.
+ */
+void th_board_align_to_tick(void) { __asm volatile("dsb 0xF\n wfi" ::: "memory"); }
 
 void th_console_flush(void)
 {

@@ -96,6 +96,9 @@ uint32_t th_board_systick_hz(void) { return TH_SYSCLK_HZ; }
 
 int th_board_has_cycle_counter(void) { return 1; }
 
+/* Real boards run in real time: nothing to align (see mps2.c). */
+void th_board_align_to_tick(void) {}
+
 void th_console_putc(char c)
 {
     while ((USART_ISR & USART_ISR_TXE) == 0u) {

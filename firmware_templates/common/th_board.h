@@ -21,6 +21,10 @@ void th_console_flush(void); /* waits until every byte has left the transmitter 
 /* 1 when the core's DWT cycle counter runs (real boards), 0 on twins (QEMU does not model it). */
 int th_board_has_cycle_counter(void);
 
+/* Twins: waits for the next SysTick period boundary, so what runs next is repeatable
+ * instruction for instruction whatever the host's timing; real boards: nothing. */
+void th_board_align_to_tick(void);
+
 /* Ends the program: twins exit QEMU with this code (semihosting); real boards halt. */
 void th_board_exit(int code) __attribute__((noreturn));
 

@@ -710,6 +710,7 @@ int main(void)
                 put_error("Command too long: more than 80 characters", 0);
             } else {
                 line[len] = '\0';
+                th_board_align_to_tick();
                 dispatch(line);
             }
             put_line("m-ready");
