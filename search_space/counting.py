@@ -9,7 +9,8 @@ the definitions. In short:
 * ``paper_ops`` = 2 × ``macs`` — MicroNets' "Mops" column (one MAC is a multiply and an add).
 * ``element_ops``: everything else, counted separately — AVERAGE/MAX_POOL_2D one op per window
   element per output, ADD/MUL one per output element, SOFTMAX/LOGISTIC three per element, MEAN one
-  per input element; RESHAPE, QUANTIZE, DEQUANTIZE, PAD, CONCATENATION none.
+  per input element; RESHAPE, QUANTIZE, DEQUANTIZE, PAD, CONCATENATION none. Any other op counts
+  zero ops and is listed in ``uncounted_ops`` (its tensors still count for memory and flash).
 * ``params``: elements of the weight and bias tensors of conv/depthwise/FC layers.
 * ``weight_bytes``: bytes of every constant tensor (int8 weights, int32 biases, RESHAPE's shape).
 * ``flash_bytes`` = ``weight_bytes`` + ``metadata_bytes``, a fixed estimate of the flatbuffer/plan
@@ -29,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search_space.graph import Graph, GraphOp, graph_from_tflite, lower_spec
+from search_space.graph import COUNTED_OPS, Graph, GraphOp, graph_from_tflite, lower_spec
 from search_space.spec import ArchSpec
 
 __all__ = [
@@ -84,6 +85,7 @@ class ResourceCounts:
     engine_arena_bytes: int | None = None
     file_bytes: int | None = None
     source: str = ""
+    uncounted_ops: list[str] = field(default_factory=list)  # ops whose arithmetic is not counted
 
     @property
     def mops(self) -> float:
@@ -159,7 +161,8 @@ def count_graph(graph: Graph, *, source: str = "") -> ResourceCounts:
             n_const_tensors += 1 + int(op.has_bias)
         if op.const_bytes:
             n_const_tensors += 1
-        working = sum(_prod(graph.tensors[t]) for t in dict.fromkeys(op.inputs)) + _prod(out_shape)
+        outputs = (op.output, *op.extra_outputs)
+        working = sum(_prod(graph.tensors[t]) for t in dict.fromkeys(op.inputs + outputs))
         layers.append(
             LayerCount(i, op.op, op.name, out_shape, macs, _op_element_ops(op, out_shape, in_shapes), params, wbytes, working)
         )
@@ -188,6 +191,7 @@ def count_graph(graph: Graph, *, source: str = "") -> ResourceCounts:
         op_counts=op_counts,
         layers=layers,
         source=source,
+        uncounted_ops=sorted({op.op for op in graph.ops if op.op not in COUNTED_OPS}),
     )
 
 
@@ -196,8 +200,11 @@ def engine_arena_bytes(tflite: bytes | str | Path) -> int | None:
     try:
         from harness.engine import compile_model  # type: ignore[attr-defined]
     except ImportError:
-        log.info("harness.engine.compile_model is not available; no engine memory plan")
-        return None
+        try:
+            from harness.engine.compiler import compile_model
+        except ImportError:
+            log.info("harness.engine.compile_model is not available; no engine memory plan")
+            return None
     data = Path(tflite).read_bytes() if isinstance(tflite, (str, Path)) else bytes(tflite)
     compiled = compile_model(data)
     return int(compiled.arena_bytes)

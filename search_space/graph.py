@@ -24,9 +24,11 @@ from search_space.spec import ArchSpec, AvgPool, Conv2D, DSBlock, InvertedBottle
 if TYPE_CHECKING:
     from harness.engine.tflite_model import TfliteModel
 
-__all__ = ["GraphOp", "Graph", "lower_spec", "graph_from_tflite", "UnsupportedGraphError", "SUPPORTED_OPS"]
+__all__ = ["GraphOp", "Graph", "lower_spec", "graph_from_tflite", "UnsupportedGraphError", "COUNTED_OPS"]
 
-SUPPORTED_OPS = (
+# Ops whose arithmetic the counter knows; any other op is kept in the graph (working memory, constant
+# bytes) and reported as uncounted.
+COUNTED_OPS = (
     "CONV_2D",
     "DEPTHWISE_CONV_2D",
     "FULLY_CONNECTED",
@@ -65,6 +67,7 @@ class GraphOp:
     padding: str = "same"
     activation: str = "none"
     const_bytes: int = 0  # bytes of constant inputs other than filter/bias (e.g. RESHAPE's shape)
+    extra_outputs: tuple[int, ...] = ()  # further activation outputs (multi-output ops such as SPLIT)
 
 
 @dataclass
@@ -168,16 +171,13 @@ def graph_from_tflite(source: str | Path | bytes | TfliteModel) -> Graph:
     g.input = act(model.inputs[0])
     for op in model.operators:
         name = op.op_name
-        if name not in SUPPORTED_OPS:
-            raise UnsupportedGraphError(
-                f"{model.source}: operator {op.index} is {name}; counting supports {', '.join(SUPPORTED_OPS)}"
-            )
         ins = [i for i in op.inputs if i >= 0]
         act_ins = tuple(act(i) for i in ins if not model.tensors[i].is_constant)
         consts = [model.tensors[i] for i in ins if model.tensors[i].is_constant]
-        if len(op.outputs) != 1:
-            raise UnsupportedGraphError(f"{model.source}: operator {op.index} ({name}) has {len(op.outputs)} outputs")
+        if not op.outputs:
+            raise UnsupportedGraphError(f"{model.source}: operator {op.index} ({name}) has no outputs")
         out = act(op.outputs[0])
+        extra = tuple(act(i) for i in op.outputs[1:] if i >= 0)
         o = op.options
         filter_shape: tuple[int, ...] = ()
         has_bias = False
@@ -185,6 +185,8 @@ def graph_from_tflite(source: str | Path | bytes | TfliteModel) -> Graph:
         stride = (int(o.get("stride_h", 1) or 1), int(o.get("stride_w", 1) or 1))
         window = (1, 1)
         if name in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            if len(ins) < 2 or not model.tensors[ins[1]].is_constant:
+                raise UnsupportedGraphError(f"{model.source}: operator {op.index} ({name}) has no constant weights")
             filt = model.tensors[ins[1]]
             filter_shape = filt.shape
             has_bias = len(ins) > 2 and model.tensors[ins[2]].is_constant
@@ -209,6 +211,7 @@ def graph_from_tflite(source: str | Path | bytes | TfliteModel) -> Graph:
                 padding=_padding_name(o.get("padding", 0)),
                 activation=_FUSED.get(int(o.get("fused_activation_function", 0) or 0), "none"),
                 const_bytes=const_bytes,
+                extra_outputs=extra,
             )
         )
     g.output = act(model.outputs[0])

@@ -13,6 +13,8 @@ from search_space.graph import graph_from_tflite, lower_spec
 from search_space.sampling import sample_specs
 from search_space.spaces import get_space
 
+pytestmark = pytest.mark.filterwarnings("ignore:Statistics for quantized inputs:UserWarning")
+
 
 def _specs() -> list:
     return [
@@ -68,3 +70,35 @@ def test_converted_model_runs_in_tflm(converted) -> None:
         interp.invoke()
         y = interp.get_output(0)
         assert y.shape == (1, spec.num_classes) and y.dtype == np.int8
+
+
+def test_engine_plans_converter_files_like_fast_path_files(converted) -> None:
+    compiler = pytest.importorskip("harness.engine.compiler", reason="engine compiler not in this tree")
+    for spec, tf_bytes in converted:
+        from_tf = compiler.compile_model(tf_bytes)
+        from_fast = compiler.compile_model(spec_to_tflite(spec, seed=1))
+        assert from_tf.arena_bytes == from_fast.arena_bytes >= count_spec(spec).peak_sram_bytes
+        assert [op.op_name for op in read_tflite(tf_bytes).operators] == [op.op for op in lower_spec(spec).ops]
+
+
+def test_any_converter_file_is_counted_with_unknown_ops_listed() -> None:
+    import tensorflow as tf
+
+    from search_space.tf_convert import convert_keras_to_int8, random_representative_dataset
+
+    keras = tf.keras
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((12, 12, 2), batch_size=1)
+    x = keras.layers.Conv2D(8, 3, padding="same")(inp)
+    x = keras.layers.LeakyReLU(negative_slope=0.1)(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    out = keras.layers.Dense(3)(x)
+    data = convert_keras_to_int8(keras.Model(inp, out), random_representative_dataset((12, 12, 2)))
+    counts = count_tflite(data)
+    names = [op.op_name for op in read_tflite(data).operators]
+    assert "LEAKY_RELU" in names and "MEAN" in names
+    assert counts.uncounted_ops == ["LEAKY_RELU"]
+    assert counts.macs == 12 * 12 * 8 * 9 * 2 + 8 * 3
+    assert counts.element_ops == 12 * 12 * 8  # the MEAN reads every input element once
+    assert counts.peak_sram_bytes == 2 * 12 * 12 * 8  # LEAKY_RELU: 1152 in + 1152 out
+    assert counts.peak_sram_op.startswith("LEAKY_RELU")
