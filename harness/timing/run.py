@@ -92,7 +92,10 @@ def run_elf_timed(
         argv = build_qemu_argv(core.qemu_machine, elf, serial_port=None, loaders=[], plugin=plugin)
         log.debug("running %s", " ".join(argv))
         try:
-            proc = subprocess.run(argv, capture_output=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
+            # the UART (-serial stdio) writes to stdout, semihosting console output to stderr
+            proc = subprocess.run(
+                argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout_s, stdin=subprocess.DEVNULL
+            )
         except subprocess.TimeoutExpired:
             raise TimedRunError(
                 f"{elf}: did not exit within {timeout_s:g} s on {core.qemu_machine} "
@@ -104,7 +107,7 @@ def run_elf_timed(
         if not out.exists():
             raise TimedRunError(
                 f"{elf}: QEMU exited with {proc.returncode} before the timing plugin started: "
-                f"{proc.stderr.decode('utf-8', 'replace').strip()}"
+                f"{console.strip()}"
             )
         result = parse_plugin_output(out)
 
