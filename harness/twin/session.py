@@ -182,6 +182,23 @@ class TwinSession:
         tail = self._qemu_output_tail()
         return f"QEMU exited with code {code}{' (' + what + ')' if what else ''}" + (f": {tail}" if tail else "")
 
+    def _wait_listening(self, port: int) -> bool | str:
+        """True once QEMU reports it listens on ``port`` (so we never talk to another process's
+        socket); otherwise why not."""
+        marker = f"tcp:127.0.0.1:{port},server=on".encode()
+        deadline = time.monotonic() + self.boot_timeout
+        while time.monotonic() < deadline:
+            try:
+                text = self.qemu_log.read_bytes()
+            except OSError:
+                text = b""
+            if b"waiting for connection" in text and marker in text:
+                return True
+            if self.proc is not None and self.proc.poll() is not None:
+                return self.crash_reason() or "QEMU exited"
+            time.sleep(0.005)
+        return f"QEMU did not listen on port {port} within {self.boot_timeout:.1f} s"
+
     def start(self) -> TwinSession:
         if self.proc is not None:
             raise TwinError("twin session: already started")
@@ -189,6 +206,12 @@ class TwinSession:
         for _ in range(PORT_ATTEMPTS):
             port = _free_port()
             self.proc = self._spawn(port)
+            listening = self._wait_listening(port)
+            if listening is not True:
+                # Most likely another process took the port between picking and binding: retry.
+                last_error = listening
+                self._reap()
+                continue
             try:
                 client = DutClient.open(
                     f"socket://127.0.0.1:{port}",
@@ -198,7 +221,6 @@ class TwinSession:
                     diagnose=self.crash_reason,
                 )
             except DutDisconnected as exc:
-                # Most likely another process took the port between picking and binding: retry.
                 last_error = exc.short
                 self._reap()
                 continue
