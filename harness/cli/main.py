@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "harness.cli.results_cmd",
     "harness.cli.fit_cmd",
     "harness.cli.report_cmd",
+    "harness.cli.profile_cmd",
+    "harness.cli.sweep_cmd",
 ]
 
 
