@@ -322,7 +322,7 @@ class _Compiler:
                 ksum = self.kernel_sum_bias(bias, w2, -in_zp)
                 pointwise = k_h == 1 and k_w == 1 and sh == 1 and sw == 1 and pad_h == 0 and pad_w == 0
                 if not pointwise:
-                    scratch = 2 * 2 * k_h * k_w * in_c  # two im2col columns of int16
+                    scratch = 2 * k_h * k_w * in_c  # two int8 im2col columns
         params = dict(
             zip(
                 pf.CONV_FIELDS,

@@ -56,7 +56,7 @@ int th_check_conv2d(const th_plan_view_t *v, const int32_t *p, uint32_t n) {
 }
 
 #if TH_USE_DSP
-void th_conv2d_dsp(th_engine_t *e, const int32_t *p);
+#include "th_dsp.h"
 #endif
 
 static void conv2d_reference(th_engine_t *e, const int32_t *p) {

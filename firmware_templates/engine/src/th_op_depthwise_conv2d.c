@@ -9,7 +9,7 @@ int th_check_depthwise_conv2d(const th_plan_view_t *v, const int32_t *p, uint32_
 }
 
 #if TH_USE_DSP
-void th_depthwise_conv2d_dsp(th_engine_t *e, const int32_t *p);
+#include "th_dsp.h"
 #endif
 
 static void depthwise_reference(th_engine_t *e, const int32_t *p) {

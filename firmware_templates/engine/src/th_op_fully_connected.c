@@ -42,7 +42,7 @@ int th_check_fully_connected(const th_plan_view_t *v, const int32_t *p, uint32_t
 }
 
 #if TH_USE_DSP
-void th_fully_connected_dsp(th_engine_t *e, const int32_t *p);
+#include "th_dsp.h"
 #endif
 
 static void fully_connected_reference(th_engine_t *e, const int32_t *p) {

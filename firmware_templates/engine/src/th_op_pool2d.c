@@ -66,7 +66,7 @@ static void pool(th_engine_t *e, const int32_t *p, int is_max) {
 }
 
 #if TH_USE_DSP
-void th_average_pool2d_dsp(th_engine_t *e, const int32_t *p);
+#include "th_dsp.h"
 #endif
 
 void th_run_average_pool2d(th_engine_t *e, const int32_t *p) {
