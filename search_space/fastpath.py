@@ -153,7 +153,7 @@ class _Writer:
             if w.shape != tuple(shape):
                 raise ValueError(f"weights[{op.name!r}].filter: expected shape {list(shape)}, got {list(w.shape)}")
             b_real = np.asarray(given.bias, dtype=np.float32)
-            if b_real.shape != (channels if op.op != "DEPTHWISE_CONV_2D" else shape[3],):
+            if b_real.shape != (channels,):
                 raise ValueError(f"weights[{op.name!r}].bias: expected shape [{channels}], got {list(b_real.shape)}")
         else:
             std = math.sqrt(2.0 / fan_in)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from search_space.spec import ArchSpec, AvgPool, Conv2D, DSBlock, InvertedBottleneck, conv_output_size
+from search_space.spec import ArchSpec, AvgPool, Conv2D, DSBlock, InvertedBottleneck
 
 __all__ = ["build_keras_model"]
 
@@ -37,7 +37,6 @@ def build_keras_model(spec: ArchSpec, *, seed: int | None = None) -> Any:
         keras.utils.set_random_seed(seed)
     inputs = keras.Input(shape=spec.input_shape, batch_size=1, name="input")
     x = inputs
-    channels = spec.input_shape[2]
 
     def conv_bn(x: Any, filters: int, kernel: tuple[int, int], stride: tuple[int, int], padding: str, act: str, name: str) -> Any:
         x = keras.layers.Conv2D(filters, kernel, strides=stride, padding=padding, use_bias=False, name=f"{name}_conv")(x)
@@ -53,11 +52,9 @@ def build_keras_model(spec: ArchSpec, *, seed: int | None = None) -> Any:
         name = f"l{i}"
         if isinstance(layer, Conv2D):
             x = conv_bn(x, layer.filters, layer.kernel, layer.stride, layer.padding, layer.activation, name)
-            channels = layer.filters
         elif isinstance(layer, DSBlock):
             x = dw_bn(x, layer.kernel, layer.stride, layer.padding, layer.activation, f"{name}_dw")
             x = conv_bn(x, layer.filters, (1, 1), (1, 1), "same", layer.activation, f"{name}_pw")
-            channels = layer.filters
         elif isinstance(layer, InvertedBottleneck):
             block_in = x
             in_shape = tuple(block_in.shape[1:])
@@ -67,17 +64,15 @@ def build_keras_model(spec: ArchSpec, *, seed: int | None = None) -> Any:
             x = conv_bn(x, layer.filters, (1, 1), (1, 1), "same", "none", f"{name}_project")
             if tuple(x.shape[1:]) == in_shape:
                 x = keras.layers.Add(name=f"{name}_add")([block_in, x])
-            channels = layer.filters
         elif isinstance(layer, AvgPool):
             x = keras.layers.AveragePooling2D(layer.pool, strides=layer.stride, padding=layer.padding, name=f"{name}_pool")(x)
     h, w = int(x.shape[1]), int(x.shape[2])
-    assert (h, w) == tuple(spec.validate()[-1][:2]), "Keras shapes disagree with the spec's"
-    assert conv_output_size(h, h, h, "valid") == 1
+    if (h, w) != tuple(spec.validate()[-1][:2]):
+        raise RuntimeError(f"Keras gives a {h}x{w} feature map where the spec gives {spec.validate()[-1][:2]}")
     x = keras.layers.AveragePooling2D((h, w), name="head_pool")(x)
     x = keras.layers.Flatten(name="head_flatten")(x)
     # A non-zero initial bias: the converter drops an all-zero FC bias, which would change the graph.
     bias_init = keras.initializers.RandomNormal(stddev=0.05, seed=seed)
     x = keras.layers.Dense(spec.num_classes, bias_initializer=bias_init, name="head_fc")(x)
     outputs = keras.layers.Softmax(name="head_softmax")(x)
-    del channels
     return keras.Model(inputs, outputs, name=(spec.name or spec.content_hash).replace(" ", "_"))

@@ -194,23 +194,25 @@ def _run_count(args: argparse.Namespace) -> int:
         rows = [dict(name=n, **(c.to_dict() if args.layers else c.summary())) for n, c in results]
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, default=list))
         return 0
-    table = Table(title="resource counts (int8)")
-    for col in ("model", "MACs", "Mops (2×MAC)", "other ops", "params", "flash est.", "file", "peak SRAM", "engine arena"):
+    show_file = any(c.file_bytes is not None for _, c in results)
+    show_engine = any(c.engine_arena_bytes is not None for _, c in results)
+    table = Table(title="resource counts (int8; Mops = 2 x MACs of conv/depthwise/FC)")
+    columns = ["model", "MACs", "Mops", "other ops", "params", "flash est. B"]
+    columns += ["file B"] if show_file else []
+    columns += ["peak SRAM B"] + (["engine arena B"] if show_engine else [])
+    for col in columns:
         table.add_column(col, justify="right")
     for name, c in results:
-        table.add_row(
-            name,
-            f"{c.macs:,}",
-            f"{c.mops:.2f}",
-            f"{c.element_ops:,}",
-            f"{c.params:,}",
-            f"{c.flash_bytes:,} B",
-            f"{c.file_bytes:,} B" if c.file_bytes is not None else "-",
-            f"{c.peak_sram_bytes:,} B",
-            f"{c.engine_arena_bytes:,} B" if c.engine_arena_bytes is not None else "-",
-        )
+        row = [name, f"{c.macs:,}", f"{c.mops:.2f}", f"{c.element_ops:,}", f"{c.params:,}", f"{c.flash_bytes:,}"]
+        row += [f"{c.file_bytes:,}" if c.file_bytes is not None else "-"] if show_file else []
+        row += [f"{c.peak_sram_bytes:,}"]
+        row += [f"{c.engine_arena_bytes:,}" if c.engine_arena_bytes is not None else "-"] if show_engine else []
+        table.add_row(*row)
     console = Console()
     console.print(table)
+    for name, c in results:
+        if c.uncounted_ops:
+            console.print(f"{name}: ops not counted in 'other ops': {', '.join(c.uncounted_ops)}")
     if args.layers:
         for name, c in results:
             lt = Table(title=f"{name}: per op")
