@@ -18,8 +18,8 @@ the definitions. In short:
   when counting a file.
 * ``peak_sram_bytes``: MicroNets' working-memory model — max over ops of the bytes of its activation
   inputs plus its output (int8, one byte per element).
-* ``engine_arena_bytes``: the engine's actual memory plan, when ``harness.engine.compile_model`` is
-  available and ``engine=True`` is asked for.
+* ``engine_arena_bytes`` / ``engine_plan_bytes``: the engine's actual memory plan and compiled plan
+  size, when ``harness.engine.compile_model`` is available and ``engine=True`` is asked for.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ __all__ = [
     "count_spec",
     "count_tflite",
     "engine_arena_bytes",
+    "engine_plan_sizes",
     "METADATA_FIXED_BYTES",
 ]
 
@@ -83,6 +84,7 @@ class ResourceCounts:
     op_counts: dict[str, int]
     layers: list[LayerCount] = field(default_factory=list)
     engine_arena_bytes: int | None = None
+    engine_plan_bytes: int | None = None  # size of the engine's compiled plan (its flash image of the model)
     file_bytes: int | None = None
     source: str = ""
     uncounted_ops: list[str] = field(default_factory=list)  # ops whose arithmetic is not counted
@@ -195,8 +197,8 @@ def count_graph(graph: Graph, *, source: str = "") -> ResourceCounts:
     )
 
 
-def engine_arena_bytes(tflite: bytes | str | Path) -> int | None:
-    """The engine's planned arena for a .tflite, or None when the engine compiler is not available."""
+def engine_plan_sizes(tflite: bytes | str | Path) -> tuple[int, int] | None:
+    """(arena bytes, plan bytes) of the engine's compiled plan, or None without the engine compiler."""
     try:
         from harness.engine import compile_model  # type: ignore[attr-defined]
     except ImportError:
@@ -207,7 +209,19 @@ def engine_arena_bytes(tflite: bytes | str | Path) -> int | None:
             return None
     data = Path(tflite).read_bytes() if isinstance(tflite, (str, Path)) else bytes(tflite)
     compiled = compile_model(data)
-    return int(compiled.arena_bytes)
+    return int(compiled.arena_bytes), len(compiled.blob)
+
+
+def engine_arena_bytes(tflite: bytes | str | Path) -> int | None:
+    """The engine's planned arena for a .tflite, or None when the engine compiler is not available."""
+    sizes = engine_plan_sizes(tflite)
+    return sizes[0] if sizes else None
+
+
+def _add_engine(counts: ResourceCounts, tflite: bytes) -> None:
+    sizes = engine_plan_sizes(tflite)
+    if sizes is not None:
+        counts.engine_arena_bytes, counts.engine_plan_bytes = sizes
 
 
 def count_spec(spec: ArchSpec, *, engine: bool = False) -> ResourceCounts:
@@ -216,7 +230,7 @@ def count_spec(spec: ArchSpec, *, engine: bool = False) -> ResourceCounts:
     if engine:
         from search_space.fastpath import spec_to_tflite
 
-        counts.engine_arena_bytes = engine_arena_bytes(spec_to_tflite(spec, seed=0))
+        _add_engine(counts, spec_to_tflite(spec, seed=0))
     return counts
 
 
@@ -236,5 +250,5 @@ def count_tflite(source: str | Path | bytes, *, engine: bool = False) -> Resourc
     counts = count_graph(graph, source=name)
     counts.file_bytes = len(data)
     if engine:
-        counts.engine_arena_bytes = engine_arena_bytes(data)
+        _add_engine(counts, data)
     return counts

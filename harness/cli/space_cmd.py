@@ -199,14 +199,15 @@ def _run_count(args: argparse.Namespace) -> int:
     table = Table(title="resource counts (int8; Mops = 2 x MACs of conv/depthwise/FC)")
     columns = ["model", "MACs", "Mops", "other ops", "params", "flash est. B"]
     columns += ["file B"] if show_file else []
-    columns += ["peak SRAM B"] + (["engine arena B"] if show_engine else [])
+    columns += ["peak SRAM B"] + (["engine arena B", "engine plan B"] if show_engine else [])
     for col in columns:
         table.add_column(col, justify="right")
     for name, c in results:
         row = [name, f"{c.macs:,}", f"{c.mops:.2f}", f"{c.element_ops:,}", f"{c.params:,}", f"{c.flash_bytes:,}"]
         row += [f"{c.file_bytes:,}" if c.file_bytes is not None else "-"] if show_file else []
         row += [f"{c.peak_sram_bytes:,}"]
-        row += [f"{c.engine_arena_bytes:,}" if c.engine_arena_bytes is not None else "-"] if show_engine else []
+        if show_engine:
+            row += [f"{c.engine_arena_bytes:,}", f"{c.engine_plan_bytes:,}"] if c.engine_arena_bytes is not None else ["-", "-"]
         table.add_row(*row)
     console = Console()
     console.print(table)

@@ -33,7 +33,7 @@ def graph_signature(graph: Graph) -> list[tuple[Any, ...]]:
 def counts_signature(counts: ResourceCounts) -> dict[str, Any]:
     """Totals and per-op numbers, without names, sources or file sizes."""
     summary = counts.summary()
-    for key in ("source", "file_bytes", "peak_sram_op", "engine_arena_bytes"):
+    for key in ("source", "file_bytes", "peak_sram_op", "engine_arena_bytes", "engine_plan_bytes"):
         summary.pop(key)
     summary["layers"] = [
         (layer.op, layer.output_shape, layer.macs, layer.element_ops, layer.params, layer.weight_bytes, layer.working_bytes)

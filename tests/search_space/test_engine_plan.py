@@ -27,6 +27,7 @@ def test_engine_plans_fast_path_files(spec) -> None:
     plan = compiler.compile_model(data)
     counts = count_spec(spec, engine=True)
     assert counts.engine_arena_bytes == plan.arena_bytes
+    assert counts.engine_plan_bytes == plan.plan_bytes > plan.weights_bytes >= counts.params
     assert plan.macs == counts.macs
     # Every op's inputs and output are live together, so no plan can beat the working-memory bound.
     assert plan.arena_bytes >= counts.peak_sram_bytes

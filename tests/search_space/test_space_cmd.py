@@ -55,3 +55,14 @@ def test_errors_are_one_line_and_name_the_field(tmp_path, capsys) -> None:
     assert "unknown search space 'cifar'" in capsys.readouterr().err
     assert main(["space", "count", str(tmp_path / "missing.tflite")]) == 1
     assert "missing.tflite" in capsys.readouterr().err
+
+
+def test_count_with_engine_plan(capsys) -> None:
+    import pytest
+
+    pytest.importorskip("harness.engine.compiler", reason="engine compiler not in this tree")
+    assert main(["space", "count", "kws-s", "--json", "--engine"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # KWS-S is a plain chain: the engine's arena is exactly the working-memory peak.
+    assert data["engine_arena_bytes"] == data["peak_sram_bytes"] == 51_660
+    assert data["engine_plan_bytes"] > data["weight_bytes"]
