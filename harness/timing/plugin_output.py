@@ -44,20 +44,21 @@ def _parse_line(path: Path, lineno: int, line: str, result: PluginOutput) -> Non
         return
     parts = line.split()
     try:
-        if parts[0] == "region" and len(parts) == 4:
-            index = int(parts[1])
-            if index != len(result.regions):
-                raise PluginOutputError(f"{path}:{lineno}: region {index} out of order (expected {len(result.regions)})")
-            result.regions.append(Count(int(parts[2]), int(parts[3])))
-            return
-        if parts[0] == "unclosed" and len(parts) == 4:
-            result.unclosed = Count(int(parts[2]), int(parts[3]))
-            return
-        if parts[0] == "total" and len(parts) == 3:
-            result.total = Count(int(parts[1]), int(parts[2]))
-            return
+        numbers = [int(x) for x in parts[1:]]
     except ValueError:
-        pass
+        numbers = []
+    kind = parts[0] if parts else ""
+    if kind == "region" and len(numbers) == 3:
+        if numbers[0] != len(result.regions):
+            raise PluginOutputError(f"{path}:{lineno}: region {numbers[0]} out of order (expected {len(result.regions)})")
+        result.regions.append(Count(numbers[1], numbers[2]))
+        return
+    if kind == "unclosed" and len(numbers) == 3:
+        result.unclosed = Count(numbers[1], numbers[2])
+        return
+    if kind == "total" and len(numbers) == 2:
+        result.total = Count(numbers[0], numbers[1])
+        return
     raise PluginOutputError(f"{path}:{lineno}: unexpected line {line!r}")
 
 
