@@ -23,9 +23,10 @@ def stub_twins() -> dict[str, FirmwareImage]:
     return {core: build_firmware(get_board(name), "twin", engine_dir=STUB_ENGINE_DIR) for core, name in TWIN_BOARDS.items()}
 
 
-@pytest.fixture(params=sorted(TWIN_BOARDS))
-def twin_image(request, stub_twins) -> FirmwareImage:
-    return stub_twins[request.param]
+@pytest.fixture(scope="session")
+def engine_twins() -> dict[str, FirmwareImage]:
+    """The production firmware (real int8 engine from firmware_templates/engine)."""
+    return {core: build_firmware(get_board(name), "twin") for core, name in TWIN_BOARDS.items()}
 
 
 @pytest.fixture(autouse=True)
