@@ -60,8 +60,8 @@ export PATH="$venv/bin:$PATH" TINYHIL_CACHE="$cache"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}" FLWR_TELEMETRY_ENABLED=0
 
 # --- what was asked --------------------------------------------------------------------------
-cmd="${1:-study}"
-case "$cmd" in
+[ $# -gt 0 ] || set -- study
+case "$1" in
   test) shift; exec "$venv/bin/python" -m pytest "$@" ;;
   *) exec "$venv/bin/tinyhil" "$@" ;;
 esac

@@ -267,8 +267,10 @@ def run_sweep(config: SweepConfig, store_path: Path, *, workdir: Path | None = N
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
     workers = []
+    queues = []  # kept alive until the workers are done: a spawned child rebuilds each from its name
     for board in boards:
         work = ctx.Queue()
+        queues.append(work)
         n_workers = config.jobs if config.twin else 1
         for i in range(config.n):
             work.put(i)
