@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +108,10 @@ class TwinTarget(Target):
     is_twin = True
 
     def __init__(self, board: Board, *, image: FirmwareImage | None = None, workdir: Path | None = None,
-                 boot_timeout: float = 15.0, command_timeout: float = 10.0):
+                 boot_timeout: float = 15.0, command_timeout: float = 10.0,
+                 console_url: Callable[[int], str] | None = None):
         self.board = board
+        self.console_url = console_url
         self.image = image or build_firmware(board, "twin")
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix=f"tinyhil-{board.name}-twin-"))
         self.boot_timeout = boot_timeout
@@ -136,6 +139,7 @@ class TwinTarget(Target):
         session = TwinSession(
             self.image, plan=model.plan.blob, model=model.name[:32], board=self.board, timing=True,
             workdir=workdir, boot_timeout=self.boot_timeout, command_timeout=self.command_timeout,
+            console_url=self.console_url,
         )
         self._session = session.start()
         self._loaded_plan = model.plan.plan_hash

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.boards import get_board
@@ -93,6 +94,7 @@ class TwinSession:
         boot_timeout: float = 15.0,
         command_timeout: float = 10.0,
         extra_qemu_args: tuple[str, ...] = (),
+        console_url: Callable[[int], str] | None = None,
     ):
         if image.variant != "twin":
             raise TwinError(f"twin session: firmware {image.elf} is the {image.variant!r} build; expected 'twin'")
@@ -104,6 +106,8 @@ class TwinSession:
         self.boot_timeout = boot_timeout
         self.command_timeout = command_timeout
         self.extra_qemu_args = tuple(extra_qemu_args)
+        # Maps QEMU's console port to the URL the client opens (e.g. through a fault-injection proxy).
+        self.console_url = console_url or (lambda port: f"socket://127.0.0.1:{port}")
         self._own_workdir = workdir is None
         self.workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="tinyhil-twin-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -214,7 +218,7 @@ class TwinSession:
                 continue
             try:
                 client = DutClient.open(
-                    f"socket://127.0.0.1:{port}",
+                    self.console_url(port),
                     log_path=self.console_log,
                     timeout=self.command_timeout,
                     open_timeout=self.boot_timeout,
