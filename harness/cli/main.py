@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "harness.cli.report_cmd",
     "harness.cli.profile_cmd",
     "harness.cli.sweep_cmd",
+    "harness.cli.firmware_cmd",
     "harness.cli.study_cmd",
     "harness.cli.compile_cmd",
     "harness.cli.verify_cmd",
