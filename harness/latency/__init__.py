@@ -4,49 +4,56 @@
   optional robust line (Huber or Theil–Sen), per-layer-type NNLS model, k-fold comparison.
 - ``LatencyModel.save/load``: JSON with provenance.
 - ``predict_latency(counts, board) -> (ms, sigma_ms)``.
+
+Names are imported on first use, so that importing ``harness.latency.layer_types`` (as the results
+store does) does not pull in scipy.
 """
 
-from harness.latency.cross_validation import CrossValidation, HeldOutErrors, cross_validate, kfold_indices
-from harness.latency.fitted_model import (
-    LatencyModel,
-    LatencyModelFileError,
-    Prediction,
-    Provenance,
-    fit_from_store,
-    fit_latency_model,
-)
-from harness.latency.layer_model import LayerTypeModel, fit_layer_model
-from harness.latency.layer_types import LAYER_TYPES, canonical_layer_ops
-from harness.latency.linear_fit import FIT_METHODS, LinearFit, fit_line
-from harness.latency.op_counts import OpCounts, counts_from
-from harness.latency.predictor import LatencyPredictor, NoLatencyModelError, model_filename, predict_latency
-from harness.latency.samples import FitDataError, LatencySample, samples_from_store
+from __future__ import annotations
 
-__all__ = [
-    "FIT_METHODS",
-    "LAYER_TYPES",
-    "CrossValidation",
-    "FitDataError",
-    "HeldOutErrors",
-    "LatencyModel",
-    "LatencyModelFileError",
-    "LatencyPredictor",
-    "LatencySample",
-    "LayerTypeModel",
-    "LinearFit",
-    "NoLatencyModelError",
-    "OpCounts",
-    "Prediction",
-    "Provenance",
-    "canonical_layer_ops",
-    "counts_from",
-    "cross_validate",
-    "fit_from_store",
-    "fit_latency_model",
-    "fit_layer_model",
-    "fit_line",
-    "kfold_indices",
-    "model_filename",
-    "predict_latency",
-    "samples_from_store",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "CrossValidation": "cross_validation",
+    "HeldOutErrors": "cross_validation",
+    "cross_validate": "cross_validation",
+    "kfold_indices": "cross_validation",
+    "LatencyModel": "fitted_model",
+    "LatencyModelFileError": "fitted_model",
+    "Prediction": "fitted_model",
+    "Provenance": "fitted_model",
+    "fit_from_store": "fitted_model",
+    "fit_latency_model": "fitted_model",
+    "LayerTypeModel": "layer_model",
+    "fit_layer_model": "layer_model",
+    "LAYER_TYPES": "layer_types",
+    "canonical_layer_ops": "layer_types",
+    "FIT_METHODS": "linear_fit",
+    "LinearFit": "linear_fit",
+    "fit_line": "linear_fit",
+    "OpCounts": "op_counts",
+    "counts_from": "op_counts",
+    "LatencyPredictor": "predictor",
+    "NoLatencyModelError": "predictor",
+    "model_filename": "predictor",
+    "predict_latency": "predictor",
+    "FitDataError": "samples",
+    "LatencySample": "samples",
+    "samples_from_store": "samples",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.latency' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"harness.latency.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

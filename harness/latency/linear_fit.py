@@ -68,9 +68,17 @@ def _r2(y: np.ndarray, fitted: np.ndarray) -> float:
     return 1.0 - float(np.sum((y - fitted) ** 2)) / ss_tot if ss_tot > 0 else 1.0
 
 
+def _weighted_line(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    sw = w.sum()
+    xm, ym = (w * x).sum() / sw, (w * y).sum() / sw
+    dx = x - xm
+    slope = (w * dx * (y - ym)).sum() / (w * dx * dx).sum()
+    return float(slope), float(ym - slope * xm)
+
+
 def _huber_line(x: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[float, float, float]:
     """Huber M-estimate of (slope, intercept) by IRLS; also returns the robust residual scale."""
-    slope, intercept = np.polyfit(x, y, 1)
+    slope, intercept = _weighted_line(x, y, np.ones_like(x))
     scale = 0.0
     for _ in range(iterations):
         r = y - (slope * x + intercept)
@@ -79,16 +87,14 @@ def _huber_line(x: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[flo
             break
         u = np.abs(r) / (HUBER_K * scale)
         w = np.where(u <= 1, 1.0, 1.0 / np.maximum(u, 1e-12))
-        sw = np.sqrt(w)
-        A = np.column_stack([x * sw, sw])
-        (new_slope, new_intercept), *_ = np.linalg.lstsq(A, y * sw, rcond=None)
-        done = abs(new_slope - slope) <= 1e-10 * max(1.0, abs(slope)) and abs(new_intercept - intercept) <= 1e-10 * max(
+        new_slope, new_intercept = _weighted_line(x, y, w)
+        done = abs(new_slope - slope) <= 1e-9 * max(1.0, abs(slope)) and abs(new_intercept - intercept) <= 1e-9 * max(
             1.0, abs(intercept)
         )
-        slope, intercept = float(new_slope), float(new_intercept)
+        slope, intercept = new_slope, new_intercept
         if done:
             break
-    return float(slope), float(intercept), scale
+    return slope, intercept, scale
 
 
 def _robust_line(method: str, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
