@@ -219,6 +219,14 @@ class ResultsStore:
         ).fetchone()
         return row is not None
 
+    def failed_attempts(self, run_key: str, model_hash: str, board_name: str) -> int:
+        """Failed attempts recorded for this model and board under this configuration (across runs)."""
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM failures WHERE run_key = ? AND model_hash = ? AND board = ?",
+            (run_key, model_hash, board_name),
+        ).fetchone()
+        return int(row[0])
+
     def record_measurement(
         self,
         run: RunRecord,

@@ -36,3 +36,19 @@ def test_a_different_configuration_measures_again(store, m4_twin, make_model):
     assert not store.is_done(b.run_key, make_model(1).hash, m4_twin.name)
     assert store.record_measurement(b, make_model(1), m4_twin, [11]) is not None
     assert store.counts()["measurements"] == 2 and store.counts()["models"] == 1
+
+
+def test_failed_attempts_count_across_runs_of_one_configuration(store, m4_twin, make_model):
+    args = {"space": "kws"}
+    first = store.begin_run("sweep", args)
+    model = make_model(2)
+    assert store.failed_attempts(first.run_key, model.hash, m4_twin.name) == 0
+    store.record_failure(first, model, m4_twin, attempt=1, kind="timeout", message="stuck")
+    store.record_failure(first, model, m4_twin, attempt=2, kind="timeout", message="stuck again")
+    second = store.begin_run("sweep", args)
+    n = store.failed_attempts(second.run_key, model.hash, m4_twin.name)
+    assert n == 2
+    store.record_failure(second, model, m4_twin, attempt=n + 1, kind="mismatch", message="outputs differ")
+    assert store.failed_attempts(second.run_key, model.hash, m4_twin.name) == 3
+    other = store.begin_run("sweep", {"space": "cifar"})
+    assert store.failed_attempts(other.run_key, model.hash, m4_twin.name) == 0
