@@ -42,14 +42,15 @@ void th_console_putc(char c)
 }
 
 /*
- * Waiting sleeps (WFI) until the next SysTick interrupt. Under -icount sleep=off an idle core lets
- * QEMU jump virtual time to the next timer deadline at once, so waiting costs no host time, the
- * host's bytes are seen promptly, and every wait ends exactly on a SysTick period boundary.
+ * Waiting polls the UART. Under -icount QEMU services the console socket between translated blocks
+ * while the core runs, so a polled byte is seen within microseconds; a core asleep in WFI without a
+ * UART interrupt is only woken by SysTick, which cost ~45 ms of host time per command (measured).
+ * Repeatable timing does not depend on how long this loop spins: every command is first aligned
+ * to a SysTick boundary (th_board_align_to_tick).
  */
 int th_console_getc(void)
 {
     while ((UART0_STATE & UART_STATE_RX_FULL) == 0u) {
-        __asm volatile("wfi" ::: "memory");
     }
     return (int)(UART0_DATA & 0xFFu);
 }
