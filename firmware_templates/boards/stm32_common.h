@@ -76,7 +76,8 @@ static inline void th_stm32_pin_af(uint32_t base, uint32_t pin, uint32_t af)
 
 /*
  * HSI (16 MHz) -> PLL -> SYSCLK with over-drive, the sequence of RM0390 5.1.4 / RM0385 4.1.4:
- * scale 1, PLL on, over-drive on and switched, flash latency raised, then SYSCLK switched to PLL.
+ * scale 1, PLL on and locked, over-drive on and switched, flash latency raised, then SYSCLK
+ * switched to the PLL.
  * HSI is used because the Nucleo's HSE source (ST-LINK MCO or a crystal) depends on solder bridges.
  */
 static inline void th_stm32_clock_setup(uint32_t pllcfgr, uint32_t flash_acr)
@@ -93,14 +94,15 @@ static inline void th_stm32_clock_setup(uint32_t pllcfgr, uint32_t flash_acr)
     }
     RCC_PLLCFGR = pllcfgr;
     RCC_CR |= RCC_CR_PLLON;
+    while ((RCC_CR & RCC_CR_PLLRDY) == 0u) {
+    }
 
+    /* Over-drive while the system still runs from HSI and the PLL is locked. */
     PWR_CR |= PWR_CR_ODEN;
     while ((PWR_CSR & PWR_CSR_ODRDY) == 0u) {
     }
     PWR_CR |= PWR_CR_ODSWEN;
     while ((PWR_CSR & PWR_CSR_ODSWRDY) == 0u) {
-    }
-    while ((RCC_CR & RCC_CR_PLLRDY) == 0u) {
     }
 
     FLASH_ACR = flash_acr;
