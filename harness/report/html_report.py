@@ -61,6 +61,36 @@ def _figure(path: Path | None, caption: str, alt: str) -> str:
             f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
+def _summary_section(data: ReportData) -> str:
+    """The headline numbers, in words: what the MicroNets finding looks like on this run."""
+    items = []
+    for (board, space), fit in sorted(data.fits.items()):
+        p = fit.proxy
+        verdict = "inside" if 0.95 < p.r2 < 0.99 else ("above" if p.r2 >= 0.99 else "below")
+        items.append(f"{_e(board_label(board))}, {_e(space)}: latency ≈ {p.slope:.4g} ms/Mop × ops + "
+                     f"{p.intercept:.3g} ms, r² = {p.r2:.3f} ({verdict} the paper's 0.95–0.99), n = {p.n}.")
+    by_board: dict[str, dict[str, float]] = {}
+    for (board, space), fit in data.fits.items():
+        by_board.setdefault(board, {})[space] = fit.proxy.mops_per_second
+    for board, rates in sorted(by_board.items()):
+        if len(rates) >= 2:
+            fast, slow = max(rates, key=rates.get), min(rates, key=rates.get)
+            items.append(f"{_e(board_label(board))}: the {_e(fast)} space runs {rates[fast] / rates[slow] - 1:.0%} more "
+                         f"Mops/s than {_e(slow)} (the paper saw KWS about 40% above its CIFAR-10 space).")
+    lo, hi = PAPER_S_OVER_M_RATIO
+    for r in data.core_ratios:
+        items.append(f"{_e(board_label(r.m4_board))} is {r.median:.2f}× slower than {_e(board_label(r.m7_board))} "
+                     f"on {len(r.ratios)} shared models (paper S/M: {lo}–{hi}).")
+    wins = [(k, f.cross_validation) for k, f in sorted(data.fits.items()) if f.cross_validation]
+    if wins:
+        better = sum(cv.layer_model.mape_pct < cv.ops_proxy.mape_pct for _, cv in wins)
+        items.append(f"The per-layer-type model beats the op-count line on held-out MAPE in {better} of {len(wins)} "
+                     "board/space fits.")
+    if not items:
+        return ""
+    return "<h2>Summary</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
 def _run_section(data: ReportData) -> str:
     run = data.run
     rows = [
@@ -185,6 +215,7 @@ def render_html(data: ReportData, figures: dict[str, Path | None]) -> str:
         f"<h1>{_e(title)}</h1>",
         f'<p class="muted">Generated {datetime.now(UTC).isoformat(timespec="seconds")} by tinyhil {__version__}. '
         "Latency = median cycles / core clock. Ops = paper ops (1 MAC = 2 ops).</p>",
+        _summary_section(data),
         _run_section(data),
         _fits_section(data),
         _figure(figures.get("latency_vs_ops"), "Each point is one model; lines are OLS fits with their 95% prediction "

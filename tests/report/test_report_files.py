@@ -85,6 +85,10 @@ def test_board_and_paper_sections_reflect_the_data(built_report):
     order = _table_rows(html, "paper-order")
     assert [r[2] for r in order] == ["yes", "yes"]
     assert "no result line in 30 s" in html
+    summary = re.search(r"<h2>Summary</h2><ul>(.*?)</ul>", html, re.S).group(1)
+    assert "F446RE twin (S) is 2.30× slower than F746ZG twin (M) on 63 shared models" in summary
+    # synthetic slopes 14 (kws) and 20 (cifar) ms/Mop on the M4: kws runs about 43% more Mops/s
+    assert re.search(r"F446RE twin \(S\): the kws space runs 4[0-9]% more Mops/s than cifar", summary)
     with open(built_report.csv, newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 126
 
