@@ -42,6 +42,8 @@ struct block {
     uint64_t execs;        /* times entered */
     uint64_t exit_cycles;  /* dynamic cycles charged to this block's exit branch */
     uint64_t taken;        /* times its exit branch was taken */
+    uint16_t *offsets;     /* instruction i starts at vaddr + offsets[i] */
+    uint32_t *prefix;      /* cycles of the block before instruction i */
     uint32_t cycles;       /* static cost */
     uint32_t n_insns;
     uint8_t exit;          /* enum block_exit */
@@ -75,12 +77,39 @@ static uint64_t region_index;
 static uint64_t region_start_insns;
 static uint64_t region_start_cycles;
 
+/*
+ * In icount mode QEMU stops a block at an MMIO access and replays that one instruction as a
+ * memory-only block (no block callback), then continues with a new block after it. The stopped
+ * block was already counted in full, so the part it never ran is taken back here. Whether a block
+ * reached its last instruction is seen through an inline counter on every block's last
+ * instruction (no helper call).
+ */
+static uint64_t blocks_completed;
+static uint64_t completed_at_entry;
+
+static void take_back_unexecuted(struct block *p, uint64_t resumed_at)
+{
+    if (resumed_at <= p->vaddr || resumed_at >= p->fallthrough) {
+        return;
+    }
+    uint32_t offset = (uint32_t)(resumed_at - p->vaddr);
+    for (uint32_t i = 1; i < p->n_insns; i++) {
+        if (p->offsets[i] == offset) {
+            total_cycles -= p->cycles - p->prefix[i];
+            total_insns -= p->n_insns - i;
+            return;
+        }
+    }
+}
+
 static void on_block_m4(unsigned int vcpu, void *udata)
 {
     (void)vcpu;
     struct block *b = udata;
     struct block *p = prev_block;
-    if (p && p->exit != EXIT_FALLTHROUGH && b->vaddr != p->fallthrough) {
+    if (p && blocks_completed == completed_at_entry) {
+        take_back_unexecuted(p, b->vaddr);
+    } else if (p && p->exit != EXIT_FALLTHROUGH && b->vaddr != p->fallthrough) {
         uint64_t refill = (uint64_t)p->refill + b->entry_extra;
         total_cycles += refill;
         p->exit_cycles += refill;
@@ -90,6 +119,7 @@ static void on_block_m4(unsigned int vcpu, void *udata)
     total_cycles += b->cycles;
     total_insns += b->n_insns;
     prev_block = b;
+    completed_at_entry = blocks_completed;
 }
 
 static void on_block_m7(unsigned int vcpu, void *udata)
@@ -97,7 +127,9 @@ static void on_block_m7(unsigned int vcpu, void *udata)
     (void)vcpu;
     struct block *b = udata;
     struct block *p = prev_block;
-    if (p) {
+    if (p && blocks_completed == completed_at_entry) {
+        take_back_unexecuted(p, b->vaddr);
+    } else if (p) {
         uint64_t before = total_cycles;
         p->taken += b->vaddr != p->fallthrough;
         switch (p->exit) {
@@ -132,6 +164,7 @@ static void on_block_m7(unsigned int vcpu, void *udata)
     total_cycles += b->cycles;
     total_insns += b->n_insns;
     prev_block = b;
+    completed_at_entry = blocks_completed;
 }
 
 static void on_marker(unsigned int vcpu, void *udata)
@@ -188,12 +221,24 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     if (!b) {
         return;
     }
+    b->offsets = calloc(n, sizeof(*b->offsets));
+    b->prefix = calloc(n, sizeof(*b->prefix));
+    if (!b->offsets || !b->prefix) {
+        free(b->offsets);
+        free(b->prefix);
+        free(b);
+        return;
+    }
     const struct insn_info *last = &insns[n - 1];
     b->vaddr = qemu_plugin_tb_vaddr(tb);
     b->fallthrough = (uint64_t)last->addr + last->size;
     b->last_target = NO_ADDR;
     b->n_insns = (uint32_t)n;
     b->cycles = block_static_cycles(model, insns, (unsigned)n, prefix);
+    for (size_t i = 0; i < n; i++) {
+        b->offsets[i] = (uint16_t)(insns[i].addr - (uint32_t)b->vaddr);
+        b->prefix[i] = prefix[i];
+    }
     b->exit = (uint8_t)block_exit_kind(last, last_in_it);
     b->refill = (uint8_t)m4_branch_refill(last);
     b->entry_extra = (uint8_t)m4_target_refill(insns[0].addr, insns[0].size);
@@ -205,6 +250,8 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
     qemu_plugin_register_vcpu_tb_exec_cb(tb, model == MODEL_M7 ? on_block_m7 : on_block_m4,
                                          QEMU_PLUGIN_CB_NO_REGS, b);
+    qemu_plugin_register_vcpu_insn_exec_inline(qemu_plugin_tb_get_insn(tb, n - 1), QEMU_PLUGIN_INLINE_ADD_U64,
+                                               &blocks_completed, 1);
 
     for (size_t i = 0; i < n; i++) {
         uint64_t a = insns[i].addr;

@@ -161,3 +161,24 @@ def test_output_tail_reads_complete_lines_only(tmp_path):
         fh.write("region 7 1 1\n")
     with pytest.raises(PluginOutputError, match="region 7 out of order"):
         parse_plugin_output(out, require_total=False)
+
+
+@pytest.mark.parametrize("twin,cycles", [("M4", 8), ("M7", 6)])
+def test_mmio_access_inside_a_block_is_counted_once(kernel_dir, plugin, twin, cycles):
+    # In icount mode QEMU stops the block at the UART write and replays it; the instructions after the
+    # write must still be counted once.
+    body = """
+    ldr r0, =0x40004000
+    movs r1, #65
+    adds r2, #1
+    adds r2, #1
+    str r1, [r0, #8]
+    adds r2, #1
+    adds r2, #1
+    adds r2, #1
+    """
+    elf = build_kernel(kernel_dir, twin, repeat(body, 1))
+    run = run_elf_timed(elf, twin, begin="kbegin", end="kend")
+    assert run.regions[0].instructions == 8
+    # M4: every instruction 1 cycle (the literal load becomes MOV.W); M7: pairs where independent
+    assert run.regions[0].cycles == cycles
