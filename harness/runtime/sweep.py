@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import queue
 import statistics
 import time
@@ -44,6 +45,9 @@ class SweepConfig:
     # Sample uniformly over the architectures that fit every board of the sweep (rejection on the
     # paper's working-memory count against the firmware's arena); False: over the whole space.
     fit_boards: bool = True
+    # Twins only, for testing the harness itself: route a board's consoles through a proxy that
+    # drops, corrupts or delays bytes or cuts the link: {board name: fault_proxy.FaultPlan}.
+    console_faults: dict[str, Any] = field(default_factory=dict)
     infer_timeout_s: float = 300.0
     # Real boards only: how to reach each board, by board name.
     ports: dict[str, str] = field(default_factory=dict)
@@ -123,11 +127,46 @@ def _transient_faults() -> tuple[type[BaseException], ...]:
     return (DutError, TwinError, TargetError, PlanSlotError, TimeoutError, ConnectionError, OSError)
 
 
-def _make_target(config: SweepConfig, board: Board, workdir: Path):
+class _FaultyConsoles:
+    """A fresh fault proxy in front of each twin console (each model starts a new QEMU)."""
+
+    def __init__(self, plan: Any, seed: int):
+        self.plan, self.seed, self.count, self.proxy = plan, seed, 0, None
+
+    def __call__(self, port: int) -> str:
+        from dataclasses import replace
+
+        from harness.transports.fault_proxy import FaultProxy
+
+        self.close()
+        self.count += 1
+        self.proxy = FaultProxy(port, replace(self.plan, seed=self.seed * 100_003 + self.count)).__enter__()
+        return self.proxy.url
+
+    def close(self) -> None:
+        if self.proxy is not None:
+            self.proxy.close()
+            self.proxy = None
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive its sweep (kill -9 of the sweep included): ask Linux to kill it."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:  # not Linux: the worker notices the parent's death at its next queue read
+        pass
+
+
+def _make_target(config: SweepConfig, board: Board, workdir: Path, worker_index: int = 0):
     from harness.runtime.targets import HardwareTarget, TwinTarget
 
     if config.twin:
-        return TwinTarget(board, workdir=workdir)
+        plan = config.console_faults.get(board.name)
+        consoles = _FaultyConsoles(plan, config.seed + worker_index) if plan is not None else None
+        return TwinTarget(board, workdir=workdir, console_url=consoles)
     if board.name not in config.ports or board.name not in config.probe_ids:
         raise ValueError(f"{board.name}: a real-board sweep needs its console port and probe id (see `tinyhil doctor`)")
     return HardwareTarget(board, port=config.ports[board.name], probe_id=config.probe_ids[board.name], workdir=workdir)
@@ -157,6 +196,7 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
     )
     from harness.store.results_store import ResultsStore
 
+    _die_with_parent()
     transient = _transient_faults()
     board = get_board(board_name)
     target_name = config.target_name(board_name)
@@ -167,11 +207,13 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
     health = BoardHealth(target_name, max_consecutive_failures=config.max_consecutive_failures)
     target = None
     try:
-        target = _make_target(config, board, Path(workdir) / f"{board_name}-{worker_index}")
+        target = _make_target(config, board, Path(workdir) / f"{board_name}-{worker_index}", worker_index)
         while True:
             try:
                 index = work.get(timeout=1.0)
             except queue.Empty:
+                if os.getppid() == 1:  # orphaned: the sweep is gone
+                    break
                 continue
             if index is None:
                 break
@@ -191,23 +233,29 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
                 continue
             board_rec, firmware_rec, plan_rec = store_records(target, model)
             outcome = None
+            last_error = ""
             for attempt in range(1, config.retries + 2):
                 try:
                     result = profile_model(target, model, settings)
                 except ModelDoesNotFit as exc:
-                    store.record_failure(run, model.record(), board_rec, attempt=1, kind="does-not-fit", message=str(exc))
+                    store.record_failure(run, model.record(), board_rec, attempt=attempt, kind="does-not-fit",
+                                         message=str(exc))
                     outcome = ("unfit", target_name, index, str(exc))
                     break
                 except OutputMismatch as exc:
+                    # Wrong outputs are the model's or the engine's problem, or a garbled link: retried
+                    # after a reset, but never held against the board's health.
                     store.record_failure(run, model.record(), board_rec, attempt=attempt, kind="mismatch",
                                          message=str(exc), console_log=target.console_excerpt())
-                    outcome = ("failed", target_name, index, str(exc))
-                    break
+                    last_error = f"mismatch: {exc}"
+                    target.recover()
+                    continue
                 except transient as exc:
                     kind = type(exc).__name__
                     store.record_failure(run, model.record(), board_rec, attempt=attempt, kind=kind,
                                          message=str(exc), console_log=target.console_excerpt())
-                    state = health.record_failure(f"{kind}: {getattr(exc, 'short', str(exc))}")
+                    last_error = f"{kind}: {getattr(exc, 'short', str(exc))}"
+                    state = health.record_failure(last_error)
                     log.warning("%s: %s on attempt %d: %s (board %s)", target_name, model.name, attempt, kind, state.value)
                     try:
                         target.recover()
@@ -227,7 +275,7 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
                                                         "clock_hz": board.clock_hz})
                 break
             if outcome is None:
-                outcome = ("failed", target_name, index, f"gave up after {config.retries + 1} attempts: {health.last_error}")
+                outcome = ("failed", target_name, index, f"gave up after {config.retries + 1} attempts: {last_error}")
             results.put(outcome)
     except Exception as exc:  # the worker itself failed (e.g. firmware build): tell the parent
         results.put(("worker-error", target_name, -1, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))

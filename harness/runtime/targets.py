@@ -169,6 +169,9 @@ class TwinTarget(Target):
 
     def close(self) -> None:
         self._stop()
+        close_console = getattr(self.console_url, "close", None)
+        if close_console is not None:
+            close_console()
 
 
 class HardwareTarget(Target):

@@ -27,6 +27,7 @@ class FaultPlan:
     delay_s: float = 0.0  # added before forwarding each chunk
     close_after_device_bytes: int | None = None  # close the link once the device has sent this many
     direction: str = "both"  # "to_device", "from_device" or "both"
+    connection_fault_rate: float = 1.0  # the chance that a new connection is faulty at all
     seed: int = 0
 
 
@@ -113,15 +114,19 @@ class FaultProxy:
             except OSError:
                 return
             self.stats.connections += 1
+            with self._lock:
+                faulty = self._rng.random() < self.plan.connection_fault_rate
+            if not faulty:
+                self.stats.events.append("clean connection")
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError as exc:
                 self.stats.events.append(f"upstream connect failed: {exc}")
                 client.close()
                 continue
-            self._pump(client, upstream)
+            self._pump(client, upstream, faulty)
 
-    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
+    def _pump(self, client: socket.socket, upstream: socket.socket, faulty: bool = True) -> None:
         device_bytes = 0
         try:
             while not self._stop.is_set():
@@ -131,6 +136,10 @@ class FaultProxy:
                     if not data:
                         return
                     to_device = sock is client
+                    if not faulty:
+                        (upstream if to_device else client).sendall(data)
+                        self.stats.forwarded += len(data)
+                        continue
                     if self.plan.delay_s:
                         time.sleep(self.plan.delay_s)
                     if not to_device:
