@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("elf", type=Path, metavar="FILE.elf")
-    p.add_argument("--twin", required=True, type=str.upper, choices=sorted(TWIN_CORES), help="core to emulate and time")
+    p.add_argument("--twin", type=str.upper, choices=sorted(TWIN_CORES), help="core to emulate and time")
+    p.add_argument("--board", help="take the core and the clock from this board's definition (e.g. nucleo-f767zi)")
     p.add_argument("--begin", metavar="SYM", help="region start: symbol or address")
     p.add_argument("--end", metavar="SYM", help="region end: symbol or address")
     p.add_argument(
@@ -37,14 +38,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from harness.cli.main import CliError
 
-    core = twin_core(args.twin)
+    twin, clock_hz = args.twin, args.clock_hz
+    if args.board:
+        from harness.boards import get_board
+
+        board = get_board(args.board)
+        board_twin = {"cortex-m4": "M4", "cortex-m7": "M7"}[board.twin.timing_model]
+        if twin and twin != board_twin:
+            raise CliError(f"--twin {twin} does not match {board.name}, whose twin is {board_twin}")
+        twin = board_twin
+        clock_hz = clock_hz or board.clock_hz
+    if not twin:
+        raise CliError("give --twin M4|M7 or --board NAME")
+    core = twin_core(twin)
     try:
         result = run_elf_timed(
             args.elf,
-            args.twin,
+            twin,
             begin=args.begin,
             end=args.end,
-            clock_hz=args.clock_hz,
+            clock_hz=clock_hz,
             timeout_s=args.timeout,
         )
     except (TimedRunError, PluginBuildError) as exc:

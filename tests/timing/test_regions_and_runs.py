@@ -104,6 +104,13 @@ def test_run_elf_command_text_and_errors(calls_elf, plugin, capsys, tmp_path):
     assert cli_main(["run-elf", str(calls_elf), "--twin", "M4", "--begin", "work"]) == 1
     assert "both --begin and --end" in capsys.readouterr().err
 
+    assert cli_main(["run-elf", str(calls_elf), "--board", "nucleo-f767zi", "--begin", "work", "--end", "work_end", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["twin"] == "M7" and out["total"]["clock_hz"] == 216_000_000
+
+    assert cli_main(["run-elf", str(calls_elf)]) == 1
+    assert "give --twin M4|M7 or --board NAME" in capsys.readouterr().err
+
     not_elf = tmp_path / "firmware.elf"
     not_elf.write_text("hello")
     assert cli_main(["run-elf", str(not_elf), "--twin", "M4", "--begin", "a", "--end", "b"]) == 1
