@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 
+from timing_kernels import build_kernel
+
 from harness.twin.qemu import build_qemu_argv
-from tests.timing.kernels import build_kernel
 
 # instruction -> class the timing tables use
 EXPECTED_CLASSES = {

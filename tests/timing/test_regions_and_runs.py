@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from timing_kernels import build_kernel, repeat
 
 from harness.cli.main import main as cli_main
 from harness.timing import (
@@ -19,7 +20,6 @@ from harness.timing import (
 from harness.timing.elf_symbols import ElfError, symbol_address
 from harness.timing.run import TimedRunError, run_elf_timed
 from harness.twin.qemu import build_qemu_argv
-from tests.timing.kernels import build_kernel, repeat
 
 WORK_FUNCTION = """
     .thumb_func

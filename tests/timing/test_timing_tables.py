@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from timing_kernels import build_kernel, repeat
 
 from harness.timing.elf_symbols import symbol_address
 from harness.timing.run import run_elf_timed
-from tests.timing.kernels import build_kernel, repeat
 
 # Cortex-M4 table (ARM DDI 0439 table 3-1 and section 3.3.2) and Cortex-M7 model constants,
 # as documented in docs/timing-model.md.
