@@ -177,10 +177,18 @@ class TwinSession:
             return ""
         return " | ".join(text[-lines:])
 
-    def crash_reason(self) -> str | None:
-        """Why the twin is no longer running (None while QEMU runs)."""
-        if self.proc is None or self.proc.poll() is None:
+    def crash_reason(self, settle_s: float = 0.0) -> str | None:
+        """Why the twin is no longer running (None while QEMU runs). ``settle_s``: how long to give
+        QEMU to finish exiting (its socket closes a moment before the process ends)."""
+        if self.proc is None:
             return None
+        if self.proc.poll() is None:
+            if settle_s <= 0:
+                return None
+            try:
+                self.proc.wait(timeout=settle_s)
+            except subprocess.TimeoutExpired:
+                return None
         code = self.proc.returncode
         what = {0x7F: "firmware fault", 0x7E: "unexpected exception"}.get(code, "")
         tail = self._qemu_output_tail()
@@ -203,6 +211,9 @@ class TwinSession:
             time.sleep(0.005)
         return f"QEMU did not listen on port {port} within {self.boot_timeout:.1f} s"
 
+    def _diagnose(self) -> str | None:
+        return self.crash_reason(settle_s=1.0)
+
     def start(self) -> TwinSession:
         if self.proc is not None:
             raise TwinError("twin session: already started")
@@ -222,7 +233,7 @@ class TwinSession:
                     log_path=self.console_log,
                     timeout=self.command_timeout,
                     open_timeout=self.boot_timeout,
-                    diagnose=self.crash_reason,
+                    diagnose=self._diagnose,
                 )
             except DutDisconnected as exc:
                 last_error = exc.short

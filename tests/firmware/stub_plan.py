@@ -8,6 +8,7 @@ import zlib
 import numpy as np
 
 STUB_MAGIC = 0x42555453
+STUB_FAULT_ROUNDS = 0xDEADDEAD  # the stub engine executes an undefined instruction
 
 
 def stub_plan(input_bytes: int, output_bytes: int, rounds: int = 0) -> bytes:

@@ -11,7 +11,7 @@ import socket
 import time
 
 import pytest
-from stub_plan import stub_outputs, stub_plan
+from stub_plan import STUB_FAULT_ROUNDS, stub_outputs, stub_plan
 
 from harness.dut import DutCommandError, DutDisconnected, DutTimeout
 from harness.firmware import PlanSlotError, pack_plan_slot
@@ -131,6 +131,18 @@ def test_killed_qemu_is_reported_as_a_crash(stub_twins):
         twin.stop()
     assert "> name%" in twin.console_log.read_text()
     assert not twin.alive()
+
+
+def test_firmware_fault_is_reported_and_ends_qemu(stub_twins):
+    twin = TwinSession(stub_twins["m7"], plan=stub_plan(40, 4, rounds=STUB_FAULT_ROUNDS), keep_files=True)
+    with twin:
+        twin.client.load_input(bytes(40))
+        with pytest.raises(DutDisconnected) as err:
+            twin.client.infer(1, 0)
+        assert twin.wait_exit(5) == 0x7F  # semihosting SYS_EXIT_EXTENDED from the fault handler
+    message = str(err.value)
+    assert "QEMU exited with code 127 (firmware fault)" in message
+    assert re.search(r"e-\[Fault: cfsr=0x[0-9a-f]{8} hfsr=0x[0-9a-f]{8} pc=0x[0-9a-f]{8}", message)
 
 
 def test_timeout_shows_console_and_log(stub_twins, tmp_path):

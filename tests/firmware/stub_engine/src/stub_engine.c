@@ -8,6 +8,7 @@
  * Op 0: hidden[i] = input[i] ^ 0x5A, repeated `rounds` times (work to time).
  * Op 1: output[j] = int8 saturate(sum of hidden[i] as int8 for i % output_bytes == j).
  * Tensors: 0 input, 1 hidden, 2 output.
+ * rounds == 0xDEADDEAD: the invocation executes an undefined instruction (tests the fault path).
  */
 #include <stdint.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #define STUB_MAGIC 0x42555453u
 #define STUB_HEADER 28u
+#define STUB_FAULT_ROUNDS 0xDEADDEADu
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -139,6 +141,9 @@ int th_engine_invoke_until(th_engine_t *eng, uint16_t last_op)
     uint8_t *hidden = eng->arena + eng->hidden_offset;
     int8_t *out = (int8_t *)(eng->arena + eng->output_offset);
     uint32_t rounds = rd32(eng->plan + 24);
+    if (rounds == STUB_FAULT_ROUNDS) {
+        __builtin_trap();
+    }
     for (uint32_t r = 0u; r <= rounds; ++r) {
         for (uint32_t i = 0u; i < eng->input_bytes; ++i) {
             hidden[i] = (uint8_t)(in[i] ^ 0x5Au);
