@@ -166,7 +166,8 @@ def _make_target(config: SweepConfig, board: Board, workdir: Path, worker_index:
     if config.twin:
         plan = config.console_faults.get(board.name)
         consoles = _FaultyConsoles(plan, config.seed + worker_index) if plan is not None else None
-        return TwinTarget(board, workdir=workdir, console_url=consoles)
+        # A twin boots in ~0.1 s and answers in ~1 ms: short timeouts find a broken link fast.
+        return TwinTarget(board, workdir=workdir, console_url=consoles, boot_timeout=5.0, command_timeout=5.0)
     if board.name not in config.ports or board.name not in config.probe_ids:
         raise ValueError(f"{board.name}: a real-board sweep needs its console port and probe id (see `tinyhil doctor`)")
     return HardwareTarget(board, port=config.ports[board.name], probe_id=config.probe_ids[board.name], workdir=workdir)
