@@ -58,7 +58,7 @@ class DutClient:
         url: str,
         log_path: Path | None = None,
         timeout: float = DEFAULT_TIMEOUT_S,
-        diagnose: Callable[[], str | None] | None = None,
+        diagnose: Callable[[bool], str | None] | None = None,
     ):
         self._port = port
         self.url = url
@@ -70,7 +70,8 @@ class DutClient:
             self._log = self.log_path.open("a", encoding="utf-8", errors="replace")
         self._partial = b""
         self._recent: deque[str] = deque(maxlen=_RECENT_LINES)
-        # Called when the link fails or times out: returns why (e.g. "QEMU exited with code 127").
+        # Called when the link fails (argument True: it closed) or times out (False): returns why,
+        # e.g. "QEMU exited with code 127", or None.
         self.diagnose = diagnose
 
     # ---- connection ---------------------------------------------------------------------
@@ -84,7 +85,7 @@ class DutClient:
         log_path: Path | None = None,
         timeout: float = DEFAULT_TIMEOUT_S,
         open_timeout: float = 10.0,
-        diagnose: Callable[[], str | None] | None = None,
+        diagnose: Callable[[bool], str | None] | None = None,
     ) -> DutClient:
         """Open ``url`` (retrying until ``open_timeout`` while it refuses, e.g. a twin starting)."""
         deadline = time.monotonic() + open_timeout
@@ -93,7 +94,7 @@ class DutClient:
                 port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.05, write_timeout=timeout)
                 break
             except (serial.SerialException, OSError, ValueError) as exc:
-                reason = diagnose() if diagnose else None
+                reason = diagnose(False) if diagnose else None
                 if reason or time.monotonic() > deadline:
                     raise DutDisconnected(
                         f"cannot open DUT console {url}: {reason or exc}", log_path=log_path
@@ -123,7 +124,7 @@ class DutClient:
             self._log.flush()
 
     def _fail(self, cls: type, message: str) -> Exception:
-        reason = self.diagnose() if self.diagnose else None
+        reason = self.diagnose(cls is DutDisconnected) if self.diagnose else None
         if reason:
             message = f"{message} ({reason})"
         return cls(message, recent=list(self._recent), log_path=self.log_path)

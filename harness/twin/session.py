@@ -211,8 +211,8 @@ class TwinSession:
             time.sleep(0.005)
         return f"QEMU did not listen on port {port} within {self.boot_timeout:.1f} s"
 
-    def _diagnose(self) -> str | None:
-        return self.crash_reason(settle_s=1.0)
+    def _diagnose(self, disconnected: bool) -> str | None:
+        return self.crash_reason(settle_s=1.0 if disconnected else 0.0)
 
     def start(self) -> TwinSession:
         if self.proc is not None:
