@@ -34,8 +34,12 @@ static uint32_t m4_load_cycles(const struct insn_info *in, const struct insn_inf
 {
     if (prev && m4_pipelines_next_load(prev)) {
         /* No pipelining when the previous load produced this one's base or index register. */
+        /* "...and the destination of the first LDR is not used to compute the base address of
+         * the next instruction": the loaded register, not a written-back base */
         bool prev_is_load = prev->cls == IC_LOAD || prev->cls == IC_STREX;
-        if (!(prev_is_load && (prev->writes & in->addr_regs))) {
+        uint16_t base_update = (prev->flags & IF_WRITEBACK) ? prev->addr_regs : 0;
+        uint16_t loaded = (uint16_t)(prev->writes & ~base_update);
+        if (!(prev_is_load && (loaded & in->addr_regs))) {
             return 1;
         }
     }
@@ -373,11 +377,15 @@ bool can_pair = issued == 1 && !m7_conflict(used, p.resources) && !(used & RES_A
             issued--;
         }
         uint32_t done = at + p.latency;
+        bool is_load = in->cls == IC_LOAD || in->cls == IC_LOADD || in->cls == IC_LDM;
+        /* a written-back base comes from the address generator: ready next cycle */
+        uint16_t base_update = (in->flags & IF_WRITEBACK) ? (uint16_t)(in->writes & in->addr_regs) : 0;
         for (unsigned r = 0; r < 16; r++) {
             if (in->writes & (1u << r)) {
-                ready[r] = done;
+                bool base = (base_update >> r) & 1u;
+                ready[r] = base ? at + 1 : done;
                 by_mac[r] = is_mac_class(in->cls);
-                by_load[r] = in->cls == IC_LOAD || in->cls == IC_LOADD || in->cls == IC_LDM;
+                by_load[r] = is_load && !base;
             }
         }
         end = cycle + 1;

@@ -97,3 +97,31 @@ def test_loop_branch_taken_is_decided_at_run_time(kernel_dir, plugin, iterations
     # movs, then subs+bne dual-issued each iteration; the backward branch is predicted taken, so only
     # the final fall-through is mispredicted
     assert cycles == 1 + iterations + M7_MISPREDICT
+
+
+def test_int8_mac_loop(kernel_dir, plugin):
+    """A byte-wise int8 multiply-accumulate loop (two post-indexed byte loads, MLA, counter, branch)."""
+    n = 50
+    body = f"""    movs r3, #{n}
+    .global mac_loop
+mac_loop:
+    ldrsb r4, [r0], #1
+    ldrsb r5, [r1], #1
+    mla r2, r4, r5, r2
+    subs r3, #1
+    bne mac_loop"""
+    # r0/r1 must point at readable memory
+    body = "    mov r0, r7\n    mov r1, r7\n" + body
+    elf = build_kernel(kernel_dir, "M4", body)
+    target_extra = 1 if symbol_address(elf, "mac_loop") & 2 else 0  # LDRSB.W: 32-bit target
+    insns, cycles = region_counts(kernel_dir, "M4", body)
+    assert insns == 3 + 5 * n
+    # per iteration: LDRSB 2 (after MOVS / the branch), LDRSB 1 (pipelined: the previous load's
+    # written-back base is not its loaded register), MLA 2, SUBS 1, BNE 1 = 7, + refill when taken
+    assert cycles == 3 + 7 * n + (n - 1) * (M4_REFILL_DIRECT + target_extra)
+    insns, cycles = region_counts(kernel_dir, "M7", body)
+    assert insns == 3 + 5 * n
+    # Later iterations: both loads in one cycle, MLA + SUBS in the next, BNE in a third. The first
+    # block (with the set-up) issues MOV|MOV, MOVS|LDRSB, LDRSB, MLA|SUBS (waits for r5), BNE = 5
+    # cycles. The final fall-through of the backward branch is mispredicted.
+    assert cycles == 5 + 3 * (n - 1) + M7_MISPREDICT
