@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import statistics
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,6 +61,9 @@ class ProfileResult:
     samples: tuple[TimingSample, ...]
     outputs_checked: int
     lap_latency_us: float  # the DUT's own (t1 - t0) / N; on a twin this is QEMU's virtual time
+    # Host seconds spent in each phase: load (plan onto the board), oracle, check (on the device),
+    # timed (the timed inferences).
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def cycles(self) -> list[int]:
@@ -92,14 +96,21 @@ def _device_output(target: Target, model: PreparedModel, results: tuple[float, .
     return np.frombuffer(dump.data, dtype=np.dtype(out.dtype)).astype(np.float64)
 
 
-def check_outputs(target: Target, model: PreparedModel, settings: ProfileSettings) -> int:
+def check_outputs(target: Target, model: PreparedModel, settings: ProfileSettings,
+                  phases: dict[str, float] | None = None) -> int:
+    phases = phases if phases is not None else {}
     client = target.client
     inputs = model.random_inputs(settings.check_inputs, settings.seed)
     for i, x in enumerate(inputs):
+        t0 = time.perf_counter()
         client.load_input(np.ascontiguousarray(x).tobytes())
         result = client.infer(1, 0, timeout=settings.infer_timeout_s)
         got = _device_output(target, model, result.results).ravel()
+        t1 = time.perf_counter()
         expected = np.asarray(model.expected(x)).ravel().astype(got.dtype)
+        t2 = time.perf_counter()
+        phases["check"] = phases.get("check", 0.0) + t1 - t0
+        phases["oracle"] = phases.get("oracle", 0.0) + t2 - t1
         if got.shape != expected.shape or not np.array_equal(got, expected):
             if got.shape != expected.shape:
                 raise OutputMismatch(model.name, target.name, i, -1, len(got), len(expected), -1, len(expected))
@@ -114,11 +125,16 @@ def profile_model(target: Target, model: PreparedModel, settings: ProfileSetting
     problem = target.fit_problem(model)
     if problem:
         raise ModelDoesNotFit(problem)
+    phases: dict[str, float] = {}
+    t0 = time.perf_counter()
     target.load(model)
-    checked = check_outputs(target, model, settings) if settings.check_inputs else 0
+    phases["load"] = time.perf_counter() - t0
+    checked = check_outputs(target, model, settings, phases) if settings.check_inputs else 0
     target.discard_timings()
+    t1 = time.perf_counter()
     result = target.client.infer(settings.repeats, settings.warmup, timeout=settings.infer_timeout_s)
     samples = target.timed_inferences(settings.repeats)
+    phases["timed"] = time.perf_counter() - t1
     log.info("%s on %s: %d cycles (median of %d)", model.name, target.name,
              statistics.median(s.cycles for s in samples), len(samples))
     return ProfileResult(
@@ -129,6 +145,7 @@ def profile_model(target: Target, model: PreparedModel, settings: ProfileSetting
         samples=tuple(samples),
         outputs_checked=checked,
         lap_latency_us=result.latency_us,
+        phase_seconds=phases,
     )
 
 

@@ -86,7 +86,9 @@ class BoardSummary:
     broken_reason: str = ""
     cycles: list[float] = field(default_factory=list)
     ops: list[int] = field(default_factory=list)
+    instructions: list[int] = field(default_factory=list)
     clock_hz: int = 0
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # summed over measured models
 
     @property
     def median_latency_ms(self) -> float | None:
@@ -222,6 +224,7 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
                 results.put(("unreached", target_name, index, health.skip_reason()))
                 continue
             spec = specs[index]
+            t_start = time.perf_counter()
             try:
                 model = prepare_sampled(config.space, spec, index, config.seed)
             except (CompileError, ValueError) as exc:
@@ -233,6 +236,7 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
                 results.put(("skipped", target_name, index, None))
                 continue
             board_rec, firmware_rec, plan_rec = store_records(target, model)
+            t_prepared = time.perf_counter()
             outcome = None
             last_error = ""
             for attempt in range(1, config.retries + 2):
@@ -266,14 +270,18 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
                         outcome = ("broken", target_name, index, health.skip_reason())
                         break
                     continue
+                t_store = time.perf_counter()
                 store.record_measurement(
                     run, model.record(), board_rec, result.cycles, instructions=result.instructions,
                     firmware=firmware_rec, plan=plan_rec, outputs_checked=result.outputs_checked > 0,
                     source=result.source,
                 )
                 health.record_success()
+                phases = {"prepare": t_prepared - t_start, **result.phase_seconds,
+                          "store": time.perf_counter() - t_store}
                 outcome = ("done", target_name, index, {"cycles": result.cycles_median, "ops": model.counts.paper_ops,
-                                                        "clock_hz": board.clock_hz})
+                                                        "instructions": result.instructions or 0,
+                                                        "clock_hz": board.clock_hz, "phases": phases})
                 break
             if outcome is None:
                 outcome = ("failed", target_name, index, f"gave up after {config.retries + 1} attempts: {last_error}")
@@ -356,6 +364,9 @@ def run_sweep(config: SweepConfig, store_path: Path, *, workdir: Path | None = N
                     b.done += 1
                     b.cycles.append(info["cycles"])
                     b.ops.append(info["ops"])
+                    b.instructions.append(info["instructions"])
+                    for phase, sec in info["phases"].items():
+                        b.phase_seconds[phase] = b.phase_seconds.get(phase, 0.0) + sec
                 elif kind == "skipped":
                     b.skipped += 1
                 elif kind == "unfit":
@@ -443,8 +454,8 @@ def summary_rows(summary: SweepSummary) -> list[dict[str, Any]]:
     rows = []
     for b in summary.boards.values():
         row = asdict(b)
-        row.pop("cycles")
-        row.pop("ops")
+        for key in ("cycles", "ops", "instructions"):
+            row.pop(key)
         row["median_latency_ms"] = b.median_latency_ms
         row["mops_per_s"] = b.mops_per_s
         rows.append(row)
