@@ -40,6 +40,10 @@ SUPPORTED_OPS = tuple(pf.OPCODES)
 RUNTIME_STATE_BYTES_32BIT = 6 * 4 + 4 + 4 + 4 + 4
 
 
+def _align4(n: int) -> int:
+    return (n + 3) & ~3
+
+
 class CompileError(ValueError):
     """A model the engine cannot run; names the operator index, op and parameter when relevant."""
 
@@ -321,8 +325,9 @@ class _Compiler:
             else:
                 ksum = self.kernel_sum_bias(bias, w2, -in_zp)
                 pointwise = k_h == 1 and k_w == 1 and sh == 1 and sw == 1 and pad_h == 0 and pad_w == 0
-                if not pointwise:
-                    scratch = 2 * k_h * k_w * in_c  # two int8 im2col columns
+                depth = k_h * k_w * in_c
+                # two int16-widened rows (+4 for the tail), after two int8 im2col rows when gathering
+                scratch = _align4(4 * depth + 4) + (0 if pointwise else _align4(2 * depth))
         params = dict(
             zip(
                 pf.CONV_FIELDS,

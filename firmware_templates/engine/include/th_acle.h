@@ -15,6 +15,25 @@
 /* Rotate right by 8: brings bytes 1 and 3 into the positions SXTB16 extends. */
 static inline int32_t th_ror8(int32_t x) { return (int32_t)(((uint32_t)x >> 8) | ((uint32_t)x << 24)); }
 
+/* Bytes 0, 2 and bytes 1, 3 of x sign-extended to halfword pairs. On the core the rotation folds
+ * into SXTB16's operand (GCC's intrinsic does not do it by itself). */
+static inline int32_t th_sxtb16_even(int32_t x) { return __sxtb16(x); }
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+static inline int32_t th_sxtb16_odd(int32_t x) {
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+static inline int32_t th_sxtab16_odd(int32_t acc, int32_t x) {
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
+#else
+static inline int32_t th_sxtb16_odd(int32_t x) { return __sxtb16(th_ror8(x)); }
+static inline int32_t th_sxtab16_odd(int32_t acc, int32_t x) { return __sxtab16(acc, th_ror8(x)); }
+#endif
+
 /* Four int8 values as one word (unaligned-safe; a single LDR on Cortex-M4/M7). */
 static inline int32_t th_load4(const int8_t *p) {
     int32_t v;

@@ -15,9 +15,18 @@ typedef struct {
     int32_t act_max;
 } th_gemm_out_t;
 
-/* Two (a1 != NULL) or one activation rows against all n_out weight rows of length depth. */
-void th_dsp_gemm_rows2(const int8_t *a0, const int8_t *a1, int8_t *out0, int8_t *out1, const int8_t *w,
-                       int32_t n_out, int32_t depth, const th_gemm_out_t *q);
+/* Widen one (a1 == NULL) or two int8 rows of `depth` into th_dsp_gemm_x16's layout:
+ * th_dsp_expand_bytes(depth, rows) bytes at dst (4-byte aligned). */
+void th_dsp_expand_rows(const int8_t *a0, const int8_t *a1, int32_t depth, int32_t *dst);
+static inline uint32_t th_dsp_expand_bytes(int32_t depth, int rows) { return (uint32_t)(4 * depth * rows) / 2u + 4u; }
+
+/* Widened rows (one or two) against all n_out int8 weight rows of length depth. */
+void th_dsp_gemm_x16(const int32_t *xexp, int two_rows, int8_t *out0, int8_t *out1, const int8_t *w, int32_t n_out,
+                     int32_t depth, const th_gemm_out_t *q);
+
+/* One int8 row against all n_out weight rows (fully connected). */
+void th_dsp_gemm_row(const int8_t *a, int8_t *out, const int8_t *w, int32_t n_out, int32_t depth,
+                     const th_gemm_out_t *q);
 
 void th_conv2d_dsp(th_engine_t *e, const int32_t *p);
 void th_depthwise_conv2d_dsp(th_engine_t *e, const int32_t *p);

@@ -32,11 +32,21 @@ static inline int32_t th_rdbpot(int32_t x, int e) {
     return (x >> e) + (rem > threshold ? 1 : 0);
 }
 
-/* x * multiplier * 2^shift, the TFLite requantisation (multiplier in [2^30, 2^31)). */
+/* x * multiplier * 2^shift, the TFLite requantisation (multiplier in [0, 2^31)).
+ * The doubling high multiply is computed as floor((a * b + 2^30) / 2^31) (an arithmetic shift).
+ * For every pair except a = b = INT32_MIN this equals th_srdhm's nudge-and-truncate form: for
+ * a * b >= 0 both are the same floor; for a * b = -k < 0, truncating (1 - 2^30 - k) / 2^31 gives
+ * -floor((k + 2^30 - 1) / 2^31) = -ceil((k - 2^30) / 2^31) = floor((2^30 - k) / 2^31).
+ * On Cortex-M it is one 64-bit multiply-accumulate and a funnel shift, without branches. */
 static inline int32_t th_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
     const int left = shift > 0 ? shift : 0;
     const int right = shift > 0 ? 0 : -shift;
-    return th_rdbpot(th_srdhm(th_shl(x, left), multiplier), right);
+    const int32_t a = th_shl(x, left);
+    if (multiplier == INT32_MIN) {
+        return th_rdbpot(th_srdhm(a, multiplier), right);
+    }
+    const int32_t high = (int32_t)(((int64_t)a * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
+    return th_rdbpot(high, right);
 }
 
 static inline int32_t th_clamp(int32_t x, int32_t lo, int32_t hi) {

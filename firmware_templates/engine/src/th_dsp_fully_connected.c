@@ -1,4 +1,4 @@
-/* FULLY_CONNECTED with the DSP extension: the GEMM core, two batch rows at a time. */
+/* FULLY_CONNECTED with the DSP extension: each batch row against four output channels at a time. */
 #if TH_USE_DSP
 
 #include "th_dsp.h"
@@ -10,14 +10,9 @@ void th_fully_connected_dsp(th_engine_t *e, const int32_t *p) {
     const th_gemm_out_t q = {
         (const int32_t *)th_tensor_data(e, p[FC_KSUM]), (const int32_t *)th_tensor_data(e, p[FC_MULT]),
         (const int32_t *)th_tensor_data(e, p[FC_SHIFT]), p[FC_OUT_OFFSET], p[FC_ACT_MIN], p[FC_ACT_MAX]};
-    const int32_t depth = p[FC_DEPTH], out_c = p[FC_OUT_C], batch = p[FC_BATCH];
-    int32_t b = 0;
-    for (; b + 1 < batch; b += 2) {
-        th_dsp_gemm_rows2(in + b * depth, in + (b + 1) * depth, out + b * out_c, out + (b + 1) * out_c, w, out_c, depth,
-                          &q);
-    }
-    if (b < batch) {
-        th_dsp_gemm_rows2(in + b * depth, 0, out + b * out_c, 0, w, out_c, depth, &q);
+    const int32_t depth = p[FC_DEPTH], out_c = p[FC_OUT_C];
+    for (int32_t b = 0; b < p[FC_BATCH]; b++) {
+        th_dsp_gemm_row(in + b * depth, out + b * out_c, w, out_c, depth, &q);
     }
 }
 

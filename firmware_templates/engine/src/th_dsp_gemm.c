@@ -1,7 +1,13 @@
-/* DSP-extension GEMM core shared by FULLY_CONNECTED and CONV_2D (pointwise and im2col):
- * out[r][c] = requant(ksum[c] + sum_k a[r][k] * w[c][k]).
- * Inner loop: 2 rows x 2 output channels, 4 depth elements per step, 8 SMLADs on sign-extended
- * byte pairs (bytes 0/2 and 1/3 of each word). The input offset is folded into ksum on the host. */
+/* DSP-extension GEMM cores.
+ *
+ * Convolutions (th_dsp_gemm_x16): activations are first widened to int16 once per pixel pair, in
+ * the order SXTB16 produces (bytes 0,2 then 1,3 of every 4-byte group, two rows interleaved), so
+ * the inner loop loads ready-made halfword pairs and only widens the weights: per 4 depth steps,
+ * 2 rows x 2 output channels = 16 MACs in 8 SMLADs. The input offset is folded into ksum on the
+ * host, so no per-element offset add is needed.
+ *
+ * Fully connected (th_dsp_gemm_rows): one or two int8 rows against 4/2/1 weight rows at a time,
+ * widening the activations once per group of output channels. */
 #if TH_USE_DSP
 
 #include "th_acle.h"
@@ -13,106 +19,160 @@ static inline int8_t requant(int32_t acc, const th_gemm_out_t *q, int32_t c) {
     return (int8_t)th_clamp(v, q->act_min, q->act_max);
 }
 
-/* dot products of two rows with two weight rows */
-static void dot_2x2(const int8_t *a0, const int8_t *a1, const int8_t *w0, const int8_t *w1, int32_t depth,
-                    int32_t acc[4]) {
-    int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
-    int32_t k = depth >> 2;
-    while (k--) {
-        const int32_t x0 = th_load4(a0), x1 = th_load4(a1);
-        const int32_t v0 = th_load4(w0), v1 = th_load4(w1);
+void th_dsp_expand_rows(const int8_t *a0, const int8_t *a1, int32_t depth, int32_t *dst) {
+    const int32_t groups = depth >> 2, rem = depth & 3;
+    for (int32_t g = 0; g < groups; g++) {
+        const int32_t x0 = th_load4(a0);
         a0 += 4;
-        a1 += 4;
-        w0 += 4;
-        w1 += 4;
-        const int32_t x0e = __sxtb16(x0), x0o = __sxtb16(th_ror8(x0));
-        const int32_t x1e = __sxtb16(x1), x1o = __sxtb16(th_ror8(x1));
-        const int32_t v0e = __sxtb16(v0), v0o = __sxtb16(th_ror8(v0));
-        const int32_t v1e = __sxtb16(v1), v1o = __sxtb16(th_ror8(v1));
-        s00 = __smlad(x0e, v0e, s00);
-        s00 = __smlad(x0o, v0o, s00);
-        s01 = __smlad(x0e, v1e, s01);
-        s01 = __smlad(x0o, v1o, s01);
-        s10 = __smlad(x1e, v0e, s10);
-        s10 = __smlad(x1o, v0o, s10);
-        s11 = __smlad(x1e, v1e, s11);
-        s11 = __smlad(x1o, v1o, s11);
+        dst[0] = th_sxtb16_even(x0);
+        dst[1] = th_sxtb16_odd(x0);
+        if (a1 != 0) {
+            const int32_t x1 = th_load4(a1);
+            a1 += 4;
+            dst[2] = th_sxtb16_even(x1);
+            dst[3] = th_sxtb16_odd(x1);
+            dst += 4;
+        } else {
+            dst += 2;
+        }
     }
-    for (k = depth & 3; k > 0; k--) {
-        const int32_t x0 = *a0++, x1 = *a1++, v0 = *w0++, v1 = *w1++;
-        s00 += x0 * v0;
-        s01 += x0 * v1;
-        s10 += x1 * v0;
-        s11 += x1 * v1;
+    int16_t *t = (int16_t *)(void *)dst;
+    for (int32_t k = 0; k < rem; k++) {
+        t[k] = a0[k];
+        if (a1 != 0) {
+            t[rem + k] = a1[k];
+        }
     }
-    acc[0] = s00;
-    acc[1] = s01;
-    acc[2] = s10;
-    acc[3] = s11;
 }
 
-/* dot product of one row with two weight rows */
-static void dot_1x2(const int8_t *a0, const int8_t *w0, const int8_t *w1, int32_t depth, int32_t acc[2]) {
-    int32_t s0 = acc[0], s1 = acc[1];
-    int32_t k = depth >> 2;
-    while (k--) {
-        const int32_t x0 = th_load4(a0), v0 = th_load4(w0), v1 = th_load4(w1);
-        a0 += 4;
-        w0 += 4;
-        w1 += 4;
-        const int32_t x0e = __sxtb16(x0), x0o = __sxtb16(th_ror8(x0));
-        s0 = __smlad(x0e, __sxtb16(v0), s0);
-        s0 = __smlad(x0o, __sxtb16(th_ror8(v0)), s0);
-        s1 = __smlad(x0e, __sxtb16(v1), s1);
-        s1 = __smlad(x0o, __sxtb16(th_ror8(v1)), s1);
+void th_dsp_gemm_x16(const int32_t *xexp, int two_rows, int8_t *out0, int8_t *out1, const int8_t *w, int32_t n_out,
+                     int32_t depth, const th_gemm_out_t *q) {
+    const int32_t groups = depth >> 2, rem = depth & 3;
+    const int16_t *tail = (const int16_t *)(const void *)(xexp + groups * (two_rows ? 4 : 2));
+    for (int32_t c = 0; c < n_out; c += 2) {
+        const int has_c1 = c + 1 < n_out;
+        const int8_t *w0 = w + c * depth;
+        const int8_t *w1 = has_c1 ? w0 + depth : w0;
+        int32_t s00 = q->ksum[c], s01 = has_c1 ? q->ksum[c + 1] : 0, s10 = s00, s11 = s01;
+        const int32_t *xp = xexp;
+        if (two_rows) {
+            for (int32_t g = groups; g > 0; g--) {
+                const int32_t x0e = xp[0], x0o = xp[1], x1e = xp[2], x1o = xp[3];
+                xp += 4;
+                int32_t v = th_load4(w0);
+                w0 += 4;
+                int32_t ve = th_sxtb16_even(v), vo = th_sxtb16_odd(v);
+                s00 = __smlad(x0e, ve, s00);
+                s00 = __smlad(x0o, vo, s00);
+                s10 = __smlad(x1e, ve, s10);
+                s10 = __smlad(x1o, vo, s10);
+                v = th_load4(w1);
+                w1 += 4;
+                ve = th_sxtb16_even(v);
+                vo = th_sxtb16_odd(v);
+                s01 = __smlad(x0e, ve, s01);
+                s01 = __smlad(x0o, vo, s01);
+                s11 = __smlad(x1e, ve, s11);
+                s11 = __smlad(x1o, vo, s11);
+            }
+            for (int32_t k = 0; k < rem; k++) {
+                s00 += tail[k] * w0[k];
+                s01 += tail[k] * w1[k];
+                s10 += tail[rem + k] * w0[k];
+                s11 += tail[rem + k] * w1[k];
+            }
+            out1[c] = requant(s10, q, c);
+            if (has_c1) {
+                out1[c + 1] = requant(s11, q, c + 1);
+            }
+        } else {
+            for (int32_t g = groups; g > 0; g--) {
+                const int32_t x0e = xp[0], x0o = xp[1];
+                xp += 2;
+                const int32_t v = th_load4(w0), u = th_load4(w1);
+                w0 += 4;
+                w1 += 4;
+                s00 = __smlad(x0e, th_sxtb16_even(v), s00);
+                s00 = __smlad(x0o, th_sxtb16_odd(v), s00);
+                s01 = __smlad(x0e, th_sxtb16_even(u), s01);
+                s01 = __smlad(x0o, th_sxtb16_odd(u), s01);
+            }
+            for (int32_t k = 0; k < rem; k++) {
+                s00 += tail[k] * w0[k];
+                s01 += tail[k] * w1[k];
+            }
+        }
+        out0[c] = requant(s00, q, c);
+        if (has_c1) {
+            out0[c + 1] = requant(s01, q, c + 1);
+        }
     }
-    for (k = depth & 3; k > 0; k--) {
-        const int32_t x0 = *a0++;
-        s0 += x0 * *w0++;
-        s1 += x0 * *w1++;
-    }
-    acc[0] = s0;
-    acc[1] = s1;
 }
 
-static int32_t dot_1x1(const int8_t *a0, const int8_t *w0, int32_t depth, int32_t s) {
-    int32_t k = depth >> 2;
-    while (k--) {
-        const int32_t x0 = th_load4(a0), v0 = th_load4(w0);
-        a0 += 4;
+/* One int8 row against four weight rows: the row is widened once for the four. */
+static void dot_1x4(const int8_t *a, const int8_t *w, int32_t depth, int32_t s[4]) {
+    const int8_t *w0 = w, *w1 = w + depth, *w2 = w + 2 * depth, *w3 = w + 3 * depth;
+    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    for (int32_t g = depth >> 2; g > 0; g--) {
+        const int32_t x = th_load4(a);
+        a += 4;
+        const int32_t xe = th_sxtb16_even(x), xo = th_sxtb16_odd(x);
+        int32_t v = th_load4(w0);
         w0 += 4;
-        s = __smlad(__sxtb16(x0), __sxtb16(v0), s);
-        s = __smlad(__sxtb16(th_ror8(x0)), __sxtb16(th_ror8(v0)), s);
+        s0 = __smlad(xe, th_sxtb16_even(v), s0);
+        s0 = __smlad(xo, th_sxtb16_odd(v), s0);
+        v = th_load4(w1);
+        w1 += 4;
+        s1 = __smlad(xe, th_sxtb16_even(v), s1);
+        s1 = __smlad(xo, th_sxtb16_odd(v), s1);
+        v = th_load4(w2);
+        w2 += 4;
+        s2 = __smlad(xe, th_sxtb16_even(v), s2);
+        s2 = __smlad(xo, th_sxtb16_odd(v), s2);
+        v = th_load4(w3);
+        w3 += 4;
+        s3 = __smlad(xe, th_sxtb16_even(v), s3);
+        s3 = __smlad(xo, th_sxtb16_odd(v), s3);
     }
-    for (k = depth & 3; k > 0; k--) {
-        s += (int32_t)*a0++ * *w0++;
+    for (int32_t k = depth & 3; k > 0; k--) {
+        const int32_t x = *a++;
+        s0 += x * *w0++;
+        s1 += x * *w1++;
+        s2 += x * *w2++;
+        s3 += x * *w3++;
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+
+static int32_t dot_1x1(const int8_t *a, const int8_t *w, int32_t depth, int32_t s) {
+    for (int32_t g = depth >> 2; g > 0; g--) {
+        const int32_t x = th_load4(a), v = th_load4(w);
+        a += 4;
+        w += 4;
+        s = __smlad(th_sxtb16_even(x), th_sxtb16_even(v), s);
+        s = __smlad(th_sxtb16_odd(x), th_sxtb16_odd(v), s);
+    }
+    for (int32_t k = depth & 3; k > 0; k--) {
+        s += (int32_t)*a++ * *w++;
     }
     return s;
 }
 
-void th_dsp_gemm_rows2(const int8_t *a0, const int8_t *a1, int8_t *out0, int8_t *out1, const int8_t *w,
-                       int32_t n_out, int32_t depth, const th_gemm_out_t *q) {
+void th_dsp_gemm_row(const int8_t *a, int8_t *out, const int8_t *w, int32_t n_out, int32_t depth,
+                     const th_gemm_out_t *q) {
     int32_t c = 0;
-    if (a1 != 0) {
-        for (; c + 1 < n_out; c += 2) {
-            int32_t acc[4] = {q->ksum[c], q->ksum[c + 1], q->ksum[c], q->ksum[c + 1]};
-            dot_2x2(a0, a1, w + c * depth, w + (c + 1) * depth, depth, acc);
-            th_store2(out0 + c, requant(acc[0], q, c), requant(acc[1], q, c + 1));
-            th_store2(out1 + c, requant(acc[2], q, c), requant(acc[3], q, c + 1));
+    for (; c + 3 < n_out; c += 4) {
+        int32_t s[4] = {q->ksum[c], q->ksum[c + 1], q->ksum[c + 2], q->ksum[c + 3]};
+        dot_1x4(a, w + c * depth, depth, s);
+        for (int i = 0; i < 4; i++) {
+            out[c + i] = requant(s[i], q, c + i);
         }
-        if (c < n_out) {
-            out0[c] = requant(dot_1x1(a0, w + c * depth, depth, q->ksum[c]), q, c);
-            out1[c] = requant(dot_1x1(a1, w + c * depth, depth, q->ksum[c]), q, c);
-        }
-        return;
     }
-    for (; c + 1 < n_out; c += 2) {
-        int32_t acc[2] = {q->ksum[c], q->ksum[c + 1]};
-        dot_1x2(a0, w + c * depth, w + (c + 1) * depth, depth, acc);
-        th_store2(out0 + c, requant(acc[0], q, c), requant(acc[1], q, c + 1));
-    }
-    if (c < n_out) {
-        out0[c] = requant(dot_1x1(a0, w + c * depth, depth, q->ksum[c]), q, c);
+    for (; c < n_out; c++) {
+        out[c] = requant(dot_1x1(a, w + c * depth, depth, q->ksum[c]), q, c);
     }
 }
 
