@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="clock for µs figures (default: NUCLEO-F446RE 180 MHz for M4, NUCLEO-F746ZG 216 MHz for M7)",
     )
     p.add_argument("--timeout", type=float, default=120.0, help="host seconds before QEMU is stopped (default 120)")
+    p.add_argument("--profile", action="store_true", help="break the run's cycles down by instruction class and block")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -59,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
             end=args.end,
             clock_hz=clock_hz,
             timeout_s=args.timeout,
+            profile=args.profile,
         )
     except (TimedRunError, PluginBuildError) as exc:
         raise CliError(str(exc)) from None
@@ -73,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
                     "total": result.total.to_dict(),
                     "regions": [r.to_dict() for r in result.regions],
                     "unclosed_region": result.unclosed_region.to_dict() if result.unclosed_region else None,
+                    "profile": dataclasses.asdict(result.profile) if result.profile else None,
                 },
                 indent=2,
             )
@@ -90,4 +94,14 @@ def run(args: argparse.Namespace) -> int:
         if result.unclosed_region:
             u = result.unclosed_region
             print(f"  region {u.region} never reached {args.end}: {u.instructions} instructions, {u.cycles} cycles so far")
+    if result.profile:
+        prof = result.profile
+        print("cycles by instruction class (whole run):")
+        for c in prof.classes:
+            print(f"  {c.name:11} {c.executed:12d} executed {c.cycles:12d} cycles {100 * c.cycles / max(1, prof.cycles):5.1f}%")
+        for kind, cycles in prof.branch_cycles.items():
+            print(f"  {kind + ' branch':22} {'':12} {cycles:12d} cycles {100 * cycles / max(1, prof.cycles):5.1f}%")
+        print("hottest blocks:")
+        for b in prof.blocks:
+            print(f"  0x{b.vaddr:08x} {b.symbol:32.32} {b.executions:10d} x {b.instructions:3d} instr {b.cycles:12d} cycles")
     return result.exit_code

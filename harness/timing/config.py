@@ -17,6 +17,8 @@ class PluginConfig:
     core executes the instruction at ``region_begin`` a region opens, and the next execution of the
     instruction at ``region_end`` closes it. Both or neither must be given. ``library`` is the
     built plugin; ``None`` means build it (or take it from the cache) when the command line is made.
+    ``trace``/``profile``: optional files for the translation trace and the per-block profile
+    (see :mod:`harness.timing.profile`).
     """
 
     timing_model: str
@@ -24,6 +26,8 @@ class PluginConfig:
     region_begin: int | None = None
     region_end: int | None = None
     library: Path | None = None
+    trace: Path | None = None
+    profile: Path | None = None
 
     def __post_init__(self) -> None:
         if self.timing_model not in PLUGIN_MODELS:
@@ -43,4 +47,8 @@ class PluginConfig:
         if self.region_begin is not None and self.region_end is not None:
             args.append(f"begin=0x{self.region_begin & ~1:x}")
             args.append(f"end=0x{self.region_end & ~1:x}")
+        if self.trace is not None:
+            args.append(f"trace={self.trace}")
+        if self.profile is not None:
+            args.append(f"profile={self.profile}")
         return args

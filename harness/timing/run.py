@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.timing.config import PluginConfig
-from harness.timing.elf_symbols import symbol_address
+from harness.timing.elf_symbols import read_symbols, symbol_address
 from harness.timing.plugin_output import parse_plugin_output
+from harness.timing.profile import CycleProfile, build_profile
 from harness.timing.record import TimingRecord
 from harness.twin.qemu import build_qemu_argv
 
@@ -44,6 +45,7 @@ class TimedRun:
     regions: list[TimingRecord] = field(default_factory=list)
     unclosed_region: TimingRecord | None = None
     console: str = ""
+    profile: CycleProfile | None = None
 
 
 def twin_core(name: str) -> TwinCore:
@@ -68,11 +70,13 @@ def run_elf_timed(
     clock_hz: int | None = None,
     timeout_s: float = 120.0,
     work_dir: Path | None = None,
+    profile: bool = False,
 ) -> TimedRun:
     """Run ``elf`` on the twin until it exits through semihosting; time it and its regions.
 
     ``begin``/``end`` are symbol names or numeric addresses; a region is counted from every execution
-    of ``begin`` to the next execution of ``end``.
+    of ``begin`` to the next execution of ``end``. ``profile``: also break the whole run's cycles
+    down by instruction class, branch kind and code block.
     """
     elf = Path(elf)
     if not elf.is_file():
@@ -88,7 +92,9 @@ def run_elf_timed(
 
     with tempfile.TemporaryDirectory(prefix="tinyhil-timing-", dir=work_dir) as tmp:
         out = Path(tmp) / "timing.txt"
-        plugin = PluginConfig(core.timing_model, out, begin_addr, end_addr)
+        trace = Path(tmp) / "trace.txt" if profile else None
+        block_profile = Path(tmp) / "profile.txt" if profile else None
+        plugin = PluginConfig(core.timing_model, out, begin_addr, end_addr, trace=trace, profile=block_profile)
         argv = build_qemu_argv(core.qemu_machine, elf, serial_port=None, loaders=[], plugin=plugin)
         log.debug("running %s", " ".join(argv))
         try:
@@ -110,6 +116,13 @@ def run_elf_timed(
                 f"{console.strip()}"
             )
         result = parse_plugin_output(out)
+        cycle_profile = None
+        if trace is not None and block_profile is not None:
+            try:
+                symbols = read_symbols(elf)
+            except ValueError:
+                symbols = None
+            cycle_profile = build_profile(trace, block_profile, symbols)
 
     def record(count, region: int | None) -> TimingRecord:
         return TimingRecord(
@@ -128,4 +141,5 @@ def run_elf_timed(
         regions=[record(c, i) for i, c in enumerate(result.regions)],
         unclosed_region=record(result.unclosed, len(result.regions)) if result.unclosed else None,
         console=console,
+        profile=cycle_profile,
     )

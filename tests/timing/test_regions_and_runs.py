@@ -189,3 +189,17 @@ def test_mmio_access_inside_a_block_is_counted_once(kernel_dir, plugin, twin, cy
     assert run.regions[0].instructions == 8
     # M4: every instruction 1 cycle (the literal load becomes MOV.W); M7: pairs where independent
     assert run.regions[0].cycles == cycles
+
+
+def test_profile_accounts_for_every_cycle(calls_elf, plugin):
+    run = run_elf_timed(calls_elf, "M4", profile=True)
+    prof = run.profile
+    assert prof is not None
+    assert prof.instructions == run.total.instructions
+    assert prof.cycles == run.total.cycles
+    assert sum(c.cycles for c in prof.classes) + sum(prof.branch_cycles.values()) == run.total.cycles
+    by_name = {c.name: c for c in prof.classes}
+    assert by_name["alu"].executed >= 10  # 2 ADDS per call, 5 calls
+    # BL: 5 direct taken (refill 1), BX LR: 5 indirect taken (refill 2)
+    assert prof.branch_cycles["direct"] == 5 and prof.branch_cycles["indirect"] == 10
+    assert any(b.symbol == "work" and b.executions == 5 for b in prof.blocks)
