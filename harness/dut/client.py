@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -104,7 +105,19 @@ class DutClient:
 
     def close(self) -> None:
         try:
-            self._port.close()
+            sock = getattr(self._port, "_socket", None)
+            if isinstance(sock, socket.socket):
+                # pyserial's socket:// close() sleeps 0.3 s "for quick reconnects" to the same server;
+                # a twin's console is never reconnected (each QEMU has its own port), so close it here.
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+                self._port._socket = None
+                self._port.is_open = False
+            else:
+                self._port.close()
         finally:
             if self._log is not None:
                 self._log.close()
