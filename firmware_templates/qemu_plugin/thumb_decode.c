@@ -474,10 +474,28 @@ static void decode_multiple(const struct parsed *p, struct insn_info *o, bool lo
     }
 }
 
+static void decode_parsed(struct parsed *p, uint32_t addr, unsigned size, struct insn_info *o);
+
 void thumb_decode(const char *disas, uint32_t addr, unsigned size, struct insn_info *o)
 {
     struct parsed p;
     parse(disas ? disas : "", &p);
+    decode_parsed(&p, addr, size, o);
+    /* Disassemblers that know the IT state print conditions on any mnemonic ("popne", "bleq"):
+     * classify the unconditional form and mark branches conditional. */
+    size_t len = strlen(p.mnemonic);
+    if (o->cls == IC_UNKNOWN && len > 2 && is_condition(p.mnemonic + len - 2)) {
+        p.mnemonic[len - 2] = '\0';
+        decode_parsed(&p, addr, size, o);
+        if (o->flags & IF_WRITES_PC) {
+            o->flags |= IF_CONDITIONAL;
+        }
+    }
+}
+
+static void decode_parsed(struct parsed *pp, uint32_t addr, unsigned size, struct insn_info *o)
+{
+    const struct parsed p = *pp;
     memset(o, 0, sizeof(*o));
     o->addr = addr;
     o->size = (uint8_t)size;
