@@ -96,31 +96,24 @@ def _device_output(target: Target, model: PreparedModel, results: tuple[float, .
     return np.frombuffer(dump.data, dtype=np.dtype(out.dtype)).astype(np.float64)
 
 
-def check_outputs(target: Target, model: PreparedModel, settings: ProfileSettings,
-                  phases: dict[str, float] | None = None) -> int:
-    phases = phases if phases is not None else {}
-    client = target.client
-    inputs = model.random_inputs(settings.check_inputs, settings.seed)
-    for i, x in enumerate(inputs):
-        t0 = time.perf_counter()
-        client.load_input(np.ascontiguousarray(x).tobytes())
-        result = client.infer(1, 0, timeout=settings.infer_timeout_s)
-        got = _device_output(target, model, result.results).ravel()
-        t1 = time.perf_counter()
-        expected = np.asarray(model.expected(x)).ravel().astype(got.dtype)
-        t2 = time.perf_counter()
-        phases["check"] = phases.get("check", 0.0) + t1 - t0
-        phases["oracle"] = phases.get("oracle", 0.0) + t2 - t1
-        if got.shape != expected.shape or not np.array_equal(got, expected):
-            if got.shape != expected.shape:
-                raise OutputMismatch(model.name, target.name, i, -1, len(got), len(expected), -1, len(expected))
-            diff = np.flatnonzero(got != expected)
-            k = int(diff[0])
-            raise OutputMismatch(model.name, target.name, i, k, got[k].item(), expected[k].item(), len(diff), got.size)
-    return len(inputs)
+def _check(target: Target, model: PreparedModel, x: np.ndarray, results: tuple[float, ...], input_index: int,
+           phases: dict[str, float]) -> None:
+    got = _device_output(target, model, results).ravel()
+    t0 = time.perf_counter()
+    expected = np.asarray(model.expected(x)).ravel().astype(got.dtype)
+    phases["oracle"] = phases.get("oracle", 0.0) + time.perf_counter() - t0
+    if got.shape != expected.shape:
+        raise OutputMismatch(model.name, target.name, input_index, -1, len(got), len(expected), -1, len(expected))
+    if not np.array_equal(got, expected):
+        diff = np.flatnonzero(got != expected)
+        k = int(diff[0])
+        raise OutputMismatch(model.name, target.name, input_index, k, got[k].item(), expected[k].item(), len(diff),
+                             got.size)
 
 
 def profile_model(target: Target, model: PreparedModel, settings: ProfileSettings | None = None) -> ProfileResult:
+    """Time ``model`` on ``target``: the timed inferences run on the first of the seeded inputs and
+    their outputs are checked against the oracle; the other inputs are checked with one inference each."""
     settings = settings or ProfileSettings.for_target(target)
     problem = target.fit_problem(model)
     if problem:
@@ -129,12 +122,22 @@ def profile_model(target: Target, model: PreparedModel, settings: ProfileSetting
     t0 = time.perf_counter()
     target.load(model)
     phases["load"] = time.perf_counter() - t0
-    checked = check_outputs(target, model, settings, phases) if settings.check_inputs else 0
+    client = target.client
+    inputs = model.random_inputs(max(settings.check_inputs, 1), settings.seed)
     target.discard_timings()
     t1 = time.perf_counter()
-    result = target.client.infer(settings.repeats, settings.warmup, timeout=settings.infer_timeout_s)
+    client.load_input(np.ascontiguousarray(inputs[0]).tobytes())
+    result = client.infer(settings.repeats, settings.warmup, timeout=settings.infer_timeout_s)
     samples = target.timed_inferences(settings.repeats)
     phases["timed"] = time.perf_counter() - t1
+    if settings.check_inputs:
+        _check(target, model, inputs[0], result.results, 0, phases)
+    for i, x in enumerate(inputs[1 : settings.check_inputs], start=1):
+        t2 = time.perf_counter()
+        client.load_input(np.ascontiguousarray(x).tobytes())
+        check = client.infer(1, 0, timeout=settings.infer_timeout_s)
+        phases["check"] = phases.get("check", 0.0) + time.perf_counter() - t2
+        _check(target, model, x, check.results, i, phases)
     log.info("%s on %s: %d cycles (median of %d)", model.name, target.name,
              statistics.median(s.cycles for s in samples), len(samples))
     return ProfileResult(
@@ -143,7 +146,7 @@ def profile_model(target: Target, model: PreparedModel, settings: ProfileSetting
         source=target.source,
         clock_hz=target.board.clock_hz,
         samples=tuple(samples),
-        outputs_checked=checked,
+        outputs_checked=settings.check_inputs,
         lap_latency_us=result.latency_us,
         phase_seconds=phases,
     )
