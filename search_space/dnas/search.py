@@ -1,0 +1,355 @@
+"""The DNAS search under a board's latency, SRAM and flash budget, and the derivation of its result.
+
+Loss per step (one Gumbel-softmax draw z at temperature τ, shared by the batch):
+
+    CE(supernet(x; z), y)
+      + λ_lat   · max(0, E_z[latency] / (m·L) − 1)
+      + λ_sram  · max(0, smoothmax_nodes E_z[in+out bytes] / (m·S) − 1)
+      + λ_flash · max(0, E_z[flash bytes] / (m·F) − 1)
+
+with E_z[latency] = slope · E_z[Mops] + intercept from the board's fitted latency model, S the
+firmware arena left after the input buffer, F the plan slot, m = ``margin`` (aim a little inside
+the budget so the argmax, which is not the expectation, still fits). Hinges on *relative* excess
+make the three terms comparable; λ = 2 for each by default: one unit of relative excess then costs
+about as much as the cross-entropy of a poor classifier, large enough to pull the distribution
+inside the budget within an epoch or two, small enough not to dominate the accuracy signal once
+inside (the hinge is then zero). Weights and architecture logits are updated from the same batch
+(Adam each); the first ``warmup_epochs`` train weights only. τ decays exponentially from
+``tau_start`` to ``tau_end`` over the epochs.
+
+After the last epoch the argmax architecture is derived; if its exact counts miss the budget
+(possible: the argmax is not the expectation), :func:`repair_choices` narrows it greedily until it
+fits, then the compiled plan is checked against the firmware (``Target.fit_problem``). The
+derived network inherits its weights from the supernet, is fine-tuned (plain float training; not
+quantisation-aware) and converted to int8.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from search_space.counting import count_spec
+from search_space.dnas.constraints import LatencyLine, ResourceLimits, check_feasible
+from search_space.dnas.resources import structure_of
+from search_space.spaces import get_space
+from search_space.spec import ArchSpec
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SearchConfig", "SearchResult", "run_search", "repair_choices", "exact_usage", "derive_and_check",
+           "FitCheckError"]
+
+
+class FitCheckError(RuntimeError):
+    """The derived model does not fit the firmware although its counts are within the budget."""
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    space: str = "kws"
+    epochs: int = 20
+    batch_size: int = 64
+    weight_lr: float = 2e-3
+    arch_lr: float = 2e-2
+    tau_start: float = 5.0
+    tau_end: float = 0.3
+    warmup_epochs: int = 2
+    lambda_latency: float = 2.0
+    lambda_sram: float = 2.0
+    lambda_flash: float = 2.0
+    margin: float = 0.95
+    finetune_epochs: int = 10
+    finetune_lr: float = 1e-3
+    val_fraction: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError(f"search: epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}")
+        if not 0 < self.margin <= 1:
+            raise ValueError(f"search margin: expected 0 < margin <= 1, got {self.margin}")
+        if self.tau_start <= 0 or self.tau_end <= 0:
+            raise ValueError("search: temperatures must be > 0")
+
+    def tau(self, epoch: int) -> float:
+        if self.epochs == 1:
+            return self.tau_end
+        return self.tau_start * (self.tau_end / self.tau_start) ** (epoch / (self.epochs - 1))
+
+
+@dataclass
+class Usage:
+    """Exact numbers of one architecture against the budget."""
+
+    mops: float
+    latency_ms: float
+    sram_bytes: int
+    flash_bytes: int
+
+    def ratios(self, limits: ResourceLimits) -> dict[str, float]:
+        return {"latency": self.latency_ms / limits.latency_ms, "sram": self.sram_bytes / limits.sram_bytes,
+                "flash": self.flash_bytes / limits.flash_bytes}
+
+    def fits(self, limits: ResourceLimits) -> bool:
+        return all(r <= 1.0 for r in self.ratios(limits).values())
+
+
+def exact_usage(spec: ArchSpec, line: LatencyLine) -> Usage:
+    c = count_spec(spec)
+    return Usage(c.mops, line.predict_ms(c.paper_ops), c.peak_sram_bytes, c.flash_bytes)
+
+
+def repair_choices(space_name: str, choices: dict[str, Any], limits: ResourceLimits, line: LatencyLine,
+                   margin: float = 1.0) -> tuple[dict[str, Any], int]:
+    """Narrow ``choices`` until the exact counts are within ``margin`` × the budget: each step takes
+    the one-notch width reduction (or, when no width helps, the block drop) that lowers the worst
+    relative excess most. Returns the choices and the number of steps."""
+    space = get_space(space_name)
+    structure = structure_of(space)
+    widths = structure.widths
+    scaled = replace(limits, latency_ms=limits.latency_ms * margin, sram_bytes=int(limits.sram_bytes * margin),
+                     flash_bytes=int(limits.flash_bytes * margin))
+
+    def worst(ch: dict[str, Any]) -> float:
+        return max(exact_usage(space.build(ch), line).ratios(scaled).values())
+
+    current = dict(choices)
+    score = worst(current)
+    steps = 0
+    while score > 1.0:
+        moves: list[tuple[float, dict[str, Any]]] = []
+        names = ["stem.filters"] + [f"block{i}.filters" for i in range(1, structure.n_blocks + 1)
+                                    if current[f"block{i}.keep"]]
+        for name in names:
+            k = widths.index(current[name])
+            if k > 0:
+                cand = {**current, name: widths[k - 1]}
+                moves.append((worst(cand), cand))
+        best = min(moves, key=lambda m: m[0]) if moves else None
+        if best is None or best[0] >= score:
+            drops = []
+            for i in range(1, structure.n_blocks + 1):
+                if current[f"block{i}.keep"]:
+                    cand = {**current, f"block{i}.keep": False}
+                    drops.append((worst(cand), cand))
+            if drops:
+                best = min(drops + ([best] if best else []), key=lambda m: m[0])
+        if best is None or best[0] >= score:
+            raise FitCheckError(f"cannot narrow the derived architecture into the budget (worst ratio {score:.3f})")
+        score, current = best
+        steps += 1
+    return current, steps
+
+
+def derive_and_check(space_name: str, choices: dict[str, Any], limits: ResourceLimits, line: LatencyLine,
+                     *, name: str = "dnas") -> tuple[ArchSpec, dict[str, Any]]:
+    """Repair the choices into the budget, build the spec, and check the compiled plan on the firmware."""
+    from harness.boards import get_board
+    from harness.runtime.model_prep import prepare_model
+    from harness.runtime.targets import TwinTarget
+    from search_space.fastpath import spec_to_tflite
+
+    fixed, steps = repair_choices(space_name, choices, limits, line)
+    spec = get_space(space_name).build(fixed, name=name)
+    model = prepare_model(spec_to_tflite(spec, seed=0), name=name)
+    target = TwinTarget(get_board(limits.board))
+    try:
+        problem = target.fit_problem(model)
+    finally:
+        target.close()
+    if problem:
+        raise FitCheckError(problem)
+    info = {"repair_steps": steps, "argmax_choices": choices, "arena_bytes": model.plan.arena_bytes,
+            "plan_bytes": model.plan.plan_bytes, "usage": asdict(exact_usage(spec, line))}
+    return spec, info
+
+
+@dataclass
+class SearchResult:
+    spec: ArchSpec
+    weights: list[np.ndarray]
+    tflite: bytes | None
+    usage: dict[str, Any]
+    float_accuracy: float
+    history: list[dict[str, Any]] = field(default_factory=list)
+    seconds_per_epoch: list[float] = field(default_factory=list)
+    derive_info: dict[str, Any] = field(default_factory=dict)
+
+
+def _split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, ...]:
+    order = np.random.default_rng([seed, 0x5A]).permutation(len(y))
+    n_val = max(1, int(round(fraction * len(y)))) if fraction > 0 else 0
+    val, train = order[:n_val], order[n_val:]
+    if n_val == 0:
+        val = train[:1]
+    return x[train], y[train], x[val], y[val]
+
+
+def run_search(
+    config: SearchConfig,
+    limits: ResourceLimits,
+    line: LatencyLine,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    log_path: Path | None = None,
+    progress: bool = True,
+    convert: bool = True,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> SearchResult:
+    """Search, derive, fine-tune and (``convert``) export int8; see the module docstring."""
+    import tensorflow as tf
+    from tqdm import tqdm
+
+    from search_space.dnas.subnet import accuracy, train_central
+    from search_space.dnas.supernet import Supernet, tf_expected_resources
+
+    space = get_space(config.space)
+    structure = structure_of(space)
+    check_feasible(space, limits, line)
+    if tuple(x.shape[1:]) != tuple(space.input_shape):
+        raise ValueError(f"search data: features of shape {tuple(x.shape[1:])}, space {space.name!r} expects "
+                         f"{tuple(space.input_shape)}")
+    x = np.asarray(x, np.float32)
+    y = np.asarray(y, np.int64)
+    x_tr, y_tr, x_val, y_val = _split(x, y, config.val_fraction, config.seed)
+    tf.random.set_seed(config.seed)
+    net = Supernet(structure, seed=config.seed)
+    w_opt = tf.keras.optimizers.Adam(config.weight_lr)
+    a_opt = tf.keras.optimizers.Adam(config.arch_lr)
+    lat_t = config.margin * limits.latency_ms
+    sram_t = config.margin * limits.sram_bytes
+    flash_t = config.margin * limits.flash_bytes
+    slope, intercept = float(line.slope), float(line.intercept)
+
+    def penalties(sample: Any) -> tuple[tf.Tensor, ...]:
+        r = tf_expected_resources(structure, sample)
+        lat = slope * r.paper_ops / 1e6 + intercept
+        p_lat = tf.nn.relu(lat / lat_t - 1.0)
+        p_sram = tf.nn.relu(r.sram_smooth_bytes / sram_t - 1.0)
+        p_flash = tf.nn.relu(r.flash_bytes / flash_t - 1.0)
+        total = config.lambda_latency * p_lat + config.lambda_sram * p_sram + config.lambda_flash * p_flash
+        return total, lat, r.sram_smooth_bytes, r.flash_bytes
+
+    w_opt.build(net.weight_variables)
+    a_opt.build(net.arch_variables)
+
+    @tf.function(reduce_retracing=True)
+    def step(xb: tf.Tensor, yb: tf.Tensor, tau: tf.Tensor, update_arch: bool) -> tuple[tf.Tensor, ...]:
+        with tf.GradientTape(persistent=True) as tape:
+            sample = net.sample(tau)
+            logits = net(xb, sample)
+            ce = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(yb, logits))
+            pen, lat, sram, flash = penalties(sample)
+            loss = ce + pen
+        w_vars, a_vars = net.weight_variables, net.arch_variables
+        w_opt.apply_gradients(zip(tape.gradient(ce, w_vars), w_vars, strict=True))
+        if update_arch:
+            a_opt.apply_gradients(zip(tape.gradient(loss, a_vars), a_vars, strict=True))
+        del tape
+        acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), yb), tf.float32))
+        return ce, pen, acc, lat, sram, flash
+
+    rng = np.random.default_rng([config.seed, 0xB47C])
+    history: list[dict[str, Any]] = []
+    seconds: list[float] = []
+    log_file = None
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_file = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed in finally
+    n_batches = math.ceil(len(y_tr) / config.batch_size)
+    bar = tqdm(total=config.epochs * n_batches, desc=f"DNAS {config.space} on {limits.board}", unit="batch",
+               disable=not progress, leave=False)
+    try:
+        for epoch in range(config.epochs):
+            started = time.perf_counter()
+            tau = config.tau(epoch)
+            update_arch = epoch >= min(config.warmup_epochs, config.epochs - 1)
+            order = rng.permutation(len(y_tr))
+            sums = np.zeros(6)
+            for b in range(n_batches):
+                idx = order[b * config.batch_size:(b + 1) * config.batch_size]
+                out = step(tf.constant(x_tr[idx]), tf.constant(y_tr[idx]), tf.constant(tau, tf.float32),
+                           bool(update_arch))
+                sums += np.array([float(v) for v in out])
+                bar.update(1)
+            means = sums / n_batches
+            seconds.append(time.perf_counter() - started)
+            choices = net.argmax_choices()
+            arg_spec = space.build(choices)
+            usage = exact_usage(arg_spec, line)
+            hot = net.one_hot(choices)
+            val_logits = np.concatenate([net(tf.constant(x_val[i:i + 512]), hot).numpy()
+                                         for i in range(0, len(y_val), 512)])
+            expected = tf_expected_resources(structure, net.probabilities())
+            record = {
+                "epoch": epoch + 1,
+                "tau": round(tau, 5),
+                "arch_updates": bool(update_arch),
+                "train_ce": round(means[0], 5),
+                "penalty": round(means[1], 5),
+                "train_acc": round(means[2], 5),
+                "sampled_latency_ms": round(means[3], 3),
+                "sampled_sram_bytes": round(means[4], 1),
+                "sampled_flash_bytes": round(means[5], 1),
+                "expected_latency_ms": round(slope * float(expected.paper_ops) / 1e6 + intercept, 3),
+                "expected_sram_bytes": round(float(expected.sram_bytes), 1),
+                "expected_flash_bytes": round(float(expected.flash_bytes), 1),
+                "argmax_choices": choices,
+                "argmax_usage": asdict(usage),
+                "argmax_fits": usage.fits(limits),
+                "argmax_val_acc": round(float(np.mean(np.argmax(val_logits, 1) == y_val)), 5),
+                "distribution": net.distribution(),
+                "seconds": round(seconds[-1], 2),
+            }
+            history.append(record)
+            if log_file:
+                log_file.write(json.dumps(record) + "\n")
+                log_file.flush()
+            if on_epoch:
+                on_epoch(record)
+            bar.set_postfix(acc=f"{means[2]:.3f}", lat=f"{usage.latency_ms:.0f}ms", fits=usage.fits(limits))
+            log.info("epoch %d: tau %.3f ce %.4f pen %.4f acc %.3f argmax %.2f Mops %.1f ms %d B SRAM %d B flash",
+                     epoch + 1, tau, means[0], means[1], means[2], usage.mops, usage.latency_ms, usage.sram_bytes,
+                     usage.flash_bytes)
+    finally:
+        bar.close()
+        if log_file:
+            log_file.close()
+
+    spec, info = derive_and_check(config.space, net.argmax_choices(), limits, line, name=f"dnas-{config.space}")
+    weights = net.subnet_weights(spec.choices)
+    if config.finetune_epochs > 0:
+        weights = train_central(spec, weights, x, y, epochs=config.finetune_epochs, batch_size=config.batch_size,
+                                learning_rate=config.finetune_lr, seed=config.seed)
+    acc = accuracy(spec, weights, x_val, y_val)
+    tflite = export_int8(spec, weights, x) if convert else None
+    return SearchResult(spec, weights, tflite, info["usage"], acc, history, seconds, info)
+
+
+def export_int8(spec: ArchSpec, weights: list[np.ndarray], calibration_x: np.ndarray, samples: int = 200,
+                seed: int = 0) -> bytes:
+    """Full-integer int8 .tflite of the trained subnet, calibrated on ``samples`` training inputs."""
+    from search_space.dnas.subnet import to_keras
+    from search_space.tf_convert import convert_keras_to_int8
+
+    rng = np.random.default_rng([seed, 0xCA1])
+    pick = rng.choice(len(calibration_x), size=min(samples, len(calibration_x)), replace=False)
+
+    def rep() -> Any:
+        for i in pick:
+            yield [np.asarray(calibration_x[i:i + 1], np.float32)]
+
+    return convert_keras_to_int8(to_keras(spec, weights), rep)
