@@ -63,6 +63,8 @@ int th_console_getc(void)
  */
 void th_board_align_to_tick(void) { __asm volatile("dsb 0xF\n wfi" ::: "memory"); }
 
+int th_console_rx_ready(void) { return (UART0_STATE & UART_STATE_RX_FULL) != 0u; }
+
 void th_console_flush(void)
 {
     while ((UART0_STATE & UART_STATE_TX_FULL) != 0u) {

@@ -121,6 +121,8 @@ int th_console_getc(void)
     return (int)s_rx_byte;
 }
 
+int th_console_rx_ready(void) { return UARTE_EVENTS_ENDRX != 0u; }
+
 void th_console_flush(void)
 {
     /* th_console_putc waits for ENDTX: nothing is left in flight. */

@@ -84,6 +84,8 @@ int th_console_getc(void)
     }
 }
 
+int th_console_rx_ready(void) { return (USART_SR & (USART_SR_RXNE | USART_SR_ORE)) != 0u; }
+
 void th_console_flush(void)
 {
     while ((USART_SR & USART_SR_TC) == 0u) {

@@ -119,6 +119,8 @@ int th_console_getc(void)
     }
 }
 
+int th_console_rx_ready(void) { return (USART_ISR & USART_ISR_RXNE) != 0u; }
+
 void th_console_flush(void)
 {
     while ((USART_ISR & USART_ISR_TC) == 0u) {

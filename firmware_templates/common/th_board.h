@@ -16,6 +16,7 @@ uint32_t th_board_systick_hz(void);
 /* Console: blocking single-byte I/O, 8N1. */
 void th_console_putc(char c);
 int th_console_getc(void); /* blocks until a byte arrives; returns 0..255 */
+int th_console_rx_ready(void); /* 1 when a received byte waits (th_console_getc would not block) */
 void th_console_flush(void); /* waits until every byte has left the transmitter */
 
 /* 1 when the core's DWT cycle counter runs (real boards), 0 on twins (QEMU does not model it). */

@@ -371,8 +371,14 @@ static void cmd_db(char **tok, uint32_t n)
         return;
     }
     /* db <hex> [<hex> ...]: validate everything before storing anything. */
-    if (s_dut.db_expected == 0u || s_dut.db_received == s_dut.db_expected) {
+    if (s_dut.db_expected == 0u) {
         put_error("Unexpected data: send 'db load N' first", 0);
+        return;
+    }
+    if (s_dut.db_received == s_dut.db_expected) {
+        th_console_puts("e-[Too many bytes: all ");
+        th_console_put_u64(s_dut.db_expected);
+        put_line(" announced bytes are already loaded]");
         return;
     }
     uint32_t total = 0u;
@@ -416,6 +422,17 @@ static void cmd_db(char **tok, uint32_t n)
     }
 }
 
+static void put_interrupted(const char *phase, uint32_t done, uint32_t total)
+{
+    th_console_puts("e-[Interrupted by host input during ");
+    th_console_puts(phase);
+    th_console_puts(" after ");
+    th_console_put_u64(done);
+    th_console_puts(" of ");
+    th_console_put_u64(total);
+    put_line("]");
+}
+
 static void cmd_infer(char **tok, uint32_t n)
 {
     uint32_t count = 1u;
@@ -449,6 +466,10 @@ static void cmd_infer(char **tok, uint32_t n)
     th_console_put_u64(warmup);
     th_console_puts("\r\n");
     for (uint32_t i = 0u; i < warmup; ++i) {
+        if (th_console_rx_ready()) {
+            put_interrupted("warmup", i, warmup);
+            return;
+        }
         int rc = run_inference(0);
         if (rc != TH_OK) {
             put_error("Inference failed: ", th_strerror(rc));
@@ -461,12 +482,18 @@ static void cmd_infer(char **tok, uint32_t n)
     th_console_puts("\r\n");
     put_timestamp();
     int rc = TH_OK;
-    for (uint32_t i = 0u; i < count && rc == TH_OK; ++i) {
+    uint32_t done = 0u;
+    /* Any byte from the host stops a long run between two inferences (it stays for the parser). */
+    for (; done < count && rc == TH_OK && !th_console_rx_ready(); ++done) {
         rc = run_inference(1);
     }
     put_timestamp();
     if (rc != TH_OK) {
         put_error("Inference failed: ", th_strerror(rc));
+        return;
+    }
+    if (done < count) {
+        put_interrupted("timed inference", done, count);
         return;
     }
     put_line("m-infer-done");

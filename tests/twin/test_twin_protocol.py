@@ -181,6 +181,9 @@ def test_data_errors_during_a_load(twin):
     c.command("db load 4")
     assert exchange(twin, b"db 0g12%").errors == ["Invalid hex digit (load aborted): 0g"]
     assert exchange(twin, b"db 00%").errors == ["Unexpected data: send 'db load N' first"]
+    # More bytes after a complete load.
+    c.load_input(bytes(4))
+    assert exchange(twin, b"db 00%").errors == ["Too many bytes: all 4 announced bytes are already loaded"]
     # Fewer bytes than announced: infer refuses.
     c.command("db load 100")
     c.command("db " + "ab" * 31)
@@ -199,3 +202,19 @@ def test_client_refuses_commands_it_cannot_send(twin):
         twin.client.command("x" * 81)
     with pytest.raises(ValueError, match="'%'"):
         twin.client.command("name%")
+
+
+def test_host_input_interrupts_a_long_run(twin):
+    c = twin.client
+    c.load_input(_input(4))
+    c.send_raw(b"infer 4000000000 0%")
+    c.expect(r"m-infer-start-4000000000")
+    c.send_raw(b"name%")  # any byte stops the run between two inferences
+    reply = c.read_reply("infer", timeout=30)
+    assert [line[:9] for line in reply.lines[:2]] == ["m-lap-us-", "m-lap-us-"]
+    (error,) = reply.errors
+    done = int(re.fullmatch(r"Interrupted by host input during timed inference after (\d+) of 4000000000", error)[1])
+    assert 0 < done < 4_000_000_000
+    assert c.read_reply("name").lines == (f"m-name-dut-[tinyhil-{twin.board.name}@twin]",)
+    assert len(twin.read_new_regions()) == done
+    assert c.cycles().count == done
