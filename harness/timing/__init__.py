@@ -10,11 +10,13 @@ from harness.timing.plugin_output import (
     PluginOutputTail,
     parse_plugin_output,
 )
+from harness.timing.profile import CycleProfile, build_profile
 from harness.timing.record import TimingRecord
 
 __all__ = [
     "PLUGIN_MODELS",
     "Count",
+    "CycleProfile",
     "ElfError",
     "PluginBuildError",
     "PluginConfig",
@@ -22,6 +24,7 @@ __all__ = [
     "PluginOutputError",
     "PluginOutputTail",
     "TimingRecord",
+    "build_profile",
     "parse_plugin_output",
     "plugin_library",
     "read_symbols",
