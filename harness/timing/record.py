@@ -41,6 +41,11 @@ class TimingRecord:
             raise ValueError(f"timing record: instructions: expected a non-negative count, got {self.instructions}")
         object.__setattr__(self, "us_at_clock", self.cycles * 1e6 / self.clock_hz)
 
+    @classmethod
+    def measured(cls, cycles: int, clock_hz: int, core: str, region: int | None = None) -> TimingRecord:
+        """A real board's DWT CYCCNT reading (32-bit counter: the caller unwraps differences)."""
+        return cls(source="measured", cycles=cycles, clock_hz=clock_hz, timing_model=core, region=region)
+
     @property
     def cpi(self) -> float | None:
         """Cycles per instruction (emulated records only)."""
