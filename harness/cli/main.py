@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "harness.cli.study_cmd",
     "harness.cli.compile_cmd",
     "harness.cli.verify_cmd",
+    "harness.cli.search_cmd",
+    "harness.cli.pipeline_cmd",
 ]
 
 

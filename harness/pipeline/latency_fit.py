@@ -1,0 +1,52 @@
+"""The board's latency line for DNAS: the saved fit, or a small sweep and fit when there is none."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from harness.latency.fitted_model import LatencyModel, fit_from_store
+from harness.latency.predictor import (
+    LatencyPredictor,
+    NoLatencyModelError,
+    default_models_dir,
+    model_filename,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["find_latency_model", "ensure_latency_model"]
+
+
+def find_latency_model(board: str, space: str, models_dir: Path | None = None, *, twin: bool = True) -> LatencyModel:
+    """The saved model of ``board`` (its twin when ``twin``) and ``space``; NoLatencyModelError if none."""
+    directory = Path(models_dir) if models_dir else default_models_dir()
+    target = f"{board}@twin" if twin else board
+    predictor = LatencyPredictor.from_dir(directory)
+    model = predictor.model_for(target, space)
+    if model.board != target:
+        # model_for falls back to the real/twin counterpart; the pipeline measures on `target`.
+        raise NoLatencyModelError(f"{directory}: no latency model for {target} (only for {model.board})")
+    return model
+
+
+def ensure_latency_model(board: str, space: str, *, store_path: Path, models_dir: Path | None = None, n: int = 12,
+                         seed: int = 0, twin: bool = True, progress: bool = True) -> tuple[LatencyModel, bool]:
+    """(model, fitted_now): load the saved fit, or sweep ``n`` architectures on the board and fit."""
+    from harness.runtime.sweep import SweepConfig, run_sweep
+    from harness.store.results_store import ResultsStore
+
+    directory = Path(models_dir) if models_dir else default_models_dir()
+    try:
+        return find_latency_model(board, space, directory, twin=twin), False
+    except NoLatencyModelError as exc:
+        log.info("%s; sweeping %d %s architectures on %s", exc, n, space, board)
+    if n < 3:
+        raise ValueError(f"latency sweep: at least 3 architectures are needed for a fit, got {n}")
+    summary = run_sweep(SweepConfig(space=space, n=n, boards=(board,), twin=twin, seed=seed), store_path,
+                        progress=progress, run_kind="pipeline-sweep")
+    target = f"{board}@twin" if twin else board
+    with ResultsStore(store_path) as store:
+        model = fit_from_store(store, board=target, space=space, run_ids=[summary.run_id], k=min(5, n), seed=seed)
+    model.save(directory / model_filename(target, space))
+    return model, True
