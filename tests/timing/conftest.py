@@ -12,7 +12,8 @@ from harness.timing import plugin_library
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/timing" in str(item.fspath):
+        needs_twin = {"plugin", "toolchain", "kernel_dir"} & set(getattr(item, "fixturenames", ()))
+        if "tests/timing" in str(item.fspath) and needs_twin:
             item.add_marker(pytest.mark.twin)
 
 
