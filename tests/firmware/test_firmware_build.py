@@ -45,18 +45,11 @@ def _check_image(image, board, variant):
         assert layout.flash_origin <= addr < layout.flash_origin + image.size.flash_used
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-@pytest.mark.parametrize("board_name", BOARDS)
-def test_every_board_builds_with_stub_engine(board_name, variant, stub_engine_dir):
-    board = get_board(board_name)
-    image = build_firmware(board, variant, engine_dir=stub_engine_dir)
-    _check_image(image, board, variant)
-
-
 @pytest.mark.skipif(not any((DEFAULT_ENGINE_DIR / "src").glob("*.c")), reason="engine sources not present")
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("board_name", BOARDS)
-def test_every_board_builds_with_real_engine(board_name, variant):
+def test_every_board_builds(board_name, variant):
+    """The production firmware (real engine) for every board and its twin, within the board's limits."""
     board = get_board(board_name)
     image = build_firmware(board, variant)
     _check_image(image, board, variant)
