@@ -42,6 +42,8 @@ struct block {
     uint64_t execs;        /* times entered */
     uint64_t exit_cycles;  /* dynamic cycles charged to this block's exit branch */
     uint64_t taken;        /* times its exit branch was taken */
+    uint64_t undone_cycles; /* static cycles taken back after an MMIO replay stopped the block */
+    uint64_t undone_insns;
     uint16_t *offsets;     /* instruction i starts at vaddr + offsets[i] */
     uint32_t *prefix;      /* cycles of the block before instruction i */
     uint32_t cycles;       /* static cost */
@@ -97,6 +99,8 @@ static void take_back_unexecuted(struct block *p, uint64_t resumed_at)
         if (p->offsets[i] == offset) {
             total_cycles -= p->cycles - p->prefix[i];
             total_insns -= p->n_insns - i;
+            p->undone_cycles += p->cycles - p->prefix[i];
+            p->undone_insns += p->n_insns - i;
             return;
         }
     }
@@ -302,12 +306,13 @@ static void on_exit_run(qemu_plugin_id_t id, void *udata)
     if (profile_path[0]) {
         FILE *f = fopen(profile_path, "w");
         if (f) {
-            fprintf(f, "# vaddr insns static_cycles exit execs taken exit_cycles\n");
+            fprintf(f, "# vaddr insns static_cycles exit execs taken exit_cycles undone_insns undone_cycles\n");
             for (const struct block *b = all_blocks; b; b = b->next_block) {
                 if (b->execs) {
-                    fprintf(f, "%08llx %u %u %u %llu %llu %llu\n", (unsigned long long)b->vaddr, b->n_insns,
-                            b->cycles, b->exit, (unsigned long long)b->execs, (unsigned long long)b->taken,
-                            (unsigned long long)b->exit_cycles);
+                    fprintf(f, "%08llx %u %u %u %llu %llu %llu %llu %llu\n", (unsigned long long)b->vaddr,
+                            b->n_insns, b->cycles, b->exit, (unsigned long long)b->execs,
+                            (unsigned long long)b->taken, (unsigned long long)b->exit_cycles,
+                            (unsigned long long)b->undone_insns, (unsigned long long)b->undone_cycles);
                 }
             }
             fclose(f);

@@ -32,7 +32,7 @@ class BlockCost:
     symbol: str
     instructions: int
     executions: int
-    cycles: int  # static cycles x executions + branch cycles
+    cycles: int  # static cycles x executions + branch cycles - tails not run (MMIO replay)
 
 
 @dataclass
@@ -42,6 +42,9 @@ class CycleProfile:
     classes: list[ClassCost] = field(default_factory=list)
     branch_cycles: dict[str, int] = field(default_factory=dict)
     blocks: list[BlockCost] = field(default_factory=list)
+    # block tails counted up front but not run because an MMIO access stopped the block (<= 0);
+    # classes + branch cycles + this = cycles
+    replay_adjust_cycles: int = 0
 
 
 def _read_trace(path: Path) -> dict[int, list[tuple[str, int]]]:
@@ -90,17 +93,19 @@ def build_profile(trace: Path, profile: Path, symbols: dict[str, int] | None = N
         if line.startswith("#") or not line.strip():
             continue
         try:
-            vaddr_s, n, cycles, exit_kind, execs, _taken, exit_cycles = line.split()
+            vaddr_s, n, cycles, exit_kind, execs, _taken, exit_cycles, undone_i, undone_c = line.split()
             vaddr, n_i, cyc, execs_i, exit_c = int(vaddr_s, 16), int(n), int(cycles), int(execs), int(exit_cycles)
+            undone_insns, undone_cycles = int(undone_i), int(undone_c)
         except ValueError:
             raise ProfileError(f"{profile}:{lineno}: unexpected line {line!r}") from None
         for cls, cost in static.get(vaddr, []):
             per_class_n[cls] += execs_i
             per_class_c[cls] += cost * execs_i
         branch[EXIT_NAMES.get(int(exit_kind), exit_kind)] += exit_c
-        result.instructions += n_i * execs_i
-        result.cycles += cyc * execs_i + exit_c
-        blocks.append(BlockCost(vaddr, name_of(vaddr), n_i, execs_i, cyc * execs_i + exit_c))
+        result.instructions += n_i * execs_i - undone_insns
+        result.cycles += cyc * execs_i + exit_c - undone_cycles
+        result.replay_adjust_cycles -= undone_cycles
+        blocks.append(BlockCost(vaddr, name_of(vaddr), n_i, execs_i, cyc * execs_i + exit_c - undone_cycles))
     result.classes = sorted(
         (ClassCost(k, per_class_n[k], per_class_c[k]) for k in per_class_n), key=lambda c: -c.cycles
     )

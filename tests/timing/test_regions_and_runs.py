@@ -185,10 +185,15 @@ def test_mmio_access_inside_a_block_is_counted_once(kernel_dir, plugin, twin, cy
     adds r2, #1
     """
     elf = build_kernel(kernel_dir, twin, repeat(body, 1))
-    run = run_elf_timed(elf, twin, begin="kbegin", end="kend")
+    run = run_elf_timed(elf, twin, begin="kbegin", end="kend", profile=True)
     assert run.regions[0].instructions == 8
     # M4: every instruction 1 cycle (the literal load becomes MOV.W); M7: pairs where independent
     assert run.regions[0].cycles == cycles
+    prof = run.profile
+    assert prof is not None and prof.replay_adjust_cycles < 0
+    assert (prof.instructions, prof.cycles) == (run.total.instructions, run.total.cycles)
+    classes = sum(c.cycles for c in prof.classes) + sum(prof.branch_cycles.values())
+    assert classes + prof.replay_adjust_cycles == run.total.cycles
 
 
 def test_profile_accounts_for_every_cycle(calls_elf, plugin):
