@@ -48,7 +48,7 @@ typedef uint32_t ee_ptr_int;
 typedef size_t ee_size_t;
 
 /* round a pointer up to the next 32-bit boundary */
-#define align_mem(x) (void *)(4u + (((ee_ptr_int)(x)-1u) & ~3u))
+#define align_mem(x) ((void *)(((ee_ptr_int)(x) + 3u) & ~(ee_ptr_int)3u))
 
 #define CORETIMETYPE ee_u32
 typedef ee_u32 CORE_TICKS;
