@@ -60,7 +60,8 @@ def dirichlet_partition(
     """Class priors per device ~ Dirichlet(concentration); device sizes stay fixed.
 
     As in the FedDyn code: repeatedly pick a device that still needs data, draw a class from its
-    prior (redrawing when that class is exhausted) and hand it the next unused item of the class.
+    prior (redrawing when that class is exhausted, i.e. drawing from the prior restricted to the
+    classes left) and hand it the next unused item of the class.
     Returns the index lists and the drawn priors (devices x classes)."""
     labels = np.asarray(labels)
     if concentration <= 0:
@@ -70,7 +71,6 @@ def dirichlet_partition(
         raise DatasetError(f"device sizes add up to {sizes.sum()} but only {len(labels)} items exist")
     n_classes = int(labels.max()) + 1
     priors = rng.dirichlet([concentration] * n_classes, size=len(sizes))
-    cumulative = np.cumsum(priors, axis=1)
     pools = [list(rng.permutation(np.flatnonzero(labels == c))) for c in range(n_classes)]
     remaining = np.array([len(p) for p in pools])
     out: list[list[int]] = [[] for _ in sizes]
@@ -79,10 +79,15 @@ def dirichlet_partition(
         k = int(rng.integers(len(sizes)))
         if need[k] <= 0:
             continue
-        while True:
-            c = int(np.argmax(rng.uniform() <= cumulative[k]))
-            if remaining[c] > 0:
-                break
+        # Redrawing until an unexhausted class comes up is the same as drawing from the prior
+        # restricted to the classes left; do that directly so tiny priors cannot stall the loop.
+        weights = priors[k] * (remaining > 0)
+        if weights.sum() <= 0:
+            weights = (remaining > 0).astype(np.float64)
+        cumulative = np.cumsum(weights)
+        c = min(int(np.searchsorted(cumulative, rng.uniform() * cumulative[-1], side="right")), n_classes - 1)
+        while remaining[c] <= 0:  # guard against a zero-width bin at the boundary
+            c = (c + 1) % n_classes
         remaining[c] -= 1
         out[k].append(int(pools[c][remaining[c]]))
         need[k] -= 1
