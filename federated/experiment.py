@@ -102,8 +102,10 @@ def run_experiment(
     checkpoint_every: int = 1,
     progress: bool = True,
     on_round=None,
+    model: FlatModel | None = None,
 ) -> list[RoundMetrics]:
-    """Train ``spec.rounds`` rounds on the chosen backend and return the per-round history."""
+    """Train ``spec.rounds`` rounds on the chosen backend and return the per-round history.
+    ``model`` overrides ``spec.model`` (e.g. a ``KerasFlatModel``)."""
 
     def drive(server: FederatedServer) -> None:
         if resume:
@@ -117,14 +119,14 @@ def run_experiment(
                    on_round=on_round)
 
     if spec.backend == "inprocess":
-        server, _, _ = build_server(spec, dataset)
+        server, _, _ = build_server(spec, dataset, model=model)
         drive(server)
         return server.history
     if spec.backend == "flower":
         from federated.flower_backend import FlowerDispatcher, make_client_app, run_flower_simulation
 
         algorithm = make_algorithm(spec.algorithm, **spec.algorithm_params())
-        model = build_model(spec, dataset)
+        model = model or build_model(spec, dataset)
         client_app = make_client_app(algorithm, model, dataset.device_x, dataset.device_y, spec.local, spec.seed)
 
         def make(dispatcher: FlowerDispatcher) -> FederatedServer:

@@ -1,0 +1,129 @@
+"""Keras/TensorFlow models in the federated loop, and their int8 .tflite export.
+
+``KerasFlatModel`` wraps any Keras model given as a builder function (e.g. one built from a
+search_space spec) behind the same flat-parameter interface as the NumPy models, so every algorithm
+and backend runs unchanged.  Only trainable weights are federated; non-trainable ones (e.g. batch
+norm statistics) stay as built.  The model must output logits, or probabilities with
+``outputs_probabilities=True``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+
+class KerasFlatModel:
+    def __init__(self, builder: Callable[[], object], *, outputs_probabilities: bool = False) -> None:
+        import tensorflow as tf
+
+        self._tf = tf
+        self.builder = builder
+        self.model = builder()
+        self.outputs_probabilities = outputs_probabilities
+        self._vars = list(self.model.trainable_variables)
+        if not self._vars:
+            raise ValueError("Keras model has no trainable weights")
+        self._shapes = [tuple(v.shape) for v in self._vars]
+        self._sizes = [int(np.prod(s)) for s in self._shapes]
+        self.n_params = int(sum(self._sizes))
+        self._grad_fn = tf.function(self._loss_and_grad, reduce_retracing=True)
+
+    def init_params(self, rng: np.random.Generator) -> np.ndarray:
+        import keras
+
+        keras.utils.set_random_seed(int(rng.integers(2**31 - 1)))
+        fresh = self.builder()
+        return np.concatenate([np.asarray(v.numpy(), np.float64).ravel() for v in fresh.trainable_variables])
+
+    def _assign(self, params: np.ndarray) -> None:
+        offset = 0
+        for var, shape, size in zip(self._vars, self._shapes, self._sizes, strict=True):
+            var.assign(params[offset : offset + size].reshape(shape).astype(str(var.dtype)))
+            offset += size
+
+    def _logits_tensor(self, x, training: bool):
+        out = self.model(x, training=training)
+        if self.outputs_probabilities:
+            out = self._tf.math.log(self._tf.clip_by_value(out, 1e-12, 1.0))
+        return out
+
+    def _loss_and_grad(self, x, y):
+        tf = self._tf
+        with tf.GradientTape() as tape:
+            logits = self._logits_tensor(x, training=True)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+        grads = tape.gradient(loss, self._vars)
+        return loss, tf.concat([tf.reshape(g, [-1]) for g in grads], axis=0)
+
+    def logits(self, params: np.ndarray, x: np.ndarray) -> np.ndarray:
+        self._assign(params)
+        return np.asarray(self._logits_tensor(np.asarray(x, np.float32), training=False), dtype=np.float64)
+
+    def loss_and_grad(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        self._assign(params)
+        loss, grad = self._grad_fn(np.asarray(x, np.float32), np.asarray(y, np.int32))
+        return float(loss), np.asarray(grad, dtype=np.float64)
+
+    def keras_model(self, params: np.ndarray):
+        """The wrapped Keras model holding ``params``."""
+        self._assign(params)
+        return self.model
+
+
+def export_int8_tflite(
+    model: KerasFlatModel, params: np.ndarray, representative_x: np.ndarray, path: str | Path, *, samples: int = 200
+) -> Path:
+    """Full-integer (int8 in, int8 out) .tflite of the trained model, calibrated on
+    ``representative_x``; written atomically."""
+    import tensorflow as tf
+
+    keras_model = model.keras_model(params)
+    rep = np.asarray(representative_x[:samples], np.float32)
+    if len(rep) == 0:
+        raise ValueError("int8 export needs at least one representative sample")
+
+    def representative():
+        for row in rep:
+            yield [row[None, ...]]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(keras_model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    blob = converter.convert()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(blob)
+    os.replace(tmp, path)
+    return path
+
+
+def int8_tflite_accuracy(path: str | Path, x: np.ndarray, y: np.ndarray) -> float:
+    """Accuracy of an int8 .tflite on (x, y), quantising inputs with the model's own parameters."""
+    import warnings
+
+    import tensorflow as tf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # deprecation notice of tf.lite.Interpreter
+        interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    inp = interpreter.get_input_details()[0]
+    out = interpreter.get_output_details()[0]
+    scale, zero = inp["quantization"]
+    correct = 0
+    for row, label in zip(np.asarray(x, np.float32), y, strict=True):
+        q = np.clip(np.round(row / scale + zero), -128, 127).astype(np.int8)
+        interpreter.set_tensor(inp["index"], q[None, ...])
+        interpreter.invoke()
+        correct += int(np.argmax(interpreter.get_tensor(out["index"])[0]) == label)
+    return correct / len(y)
