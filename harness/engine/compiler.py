@@ -316,12 +316,20 @@ class _Compiler:
         b_idx, bias = self.bias_data(op, 2, out_c)
         wdata = np.asarray(w.data, np.int8)
         ksum = None
+        wdsp = -1
         scratch = 0
         if self.dsp_params:
             w2 = wdata.reshape(out_c, -1) if not depthwise else wdata.reshape(-1, out_c).T
             if depthwise:
-                # depthwise DSP kernel applies the offset per tap (padding skips taps), so no folding
-                ksum = self.add_const(bias.astype(np.int32), f"op{op.index}_bias_dsp")
+                # depthwise DSP kernel: the offset is added per tap, so the plain bias; weights regrouped
+                # as [out_c/4][k_h][k_w][4] and a padded row band of k_h input rows in scratch
+                groups = out_c // 4
+                if dm == 1 and groups > 0:
+                    ksum = self.add_const(bias.astype(np.int32), f"op{op.index}_bias_dsp")
+                    regroup = wdata.reshape(k_h, k_w, out_c)[:, :, : 4 * groups].reshape(k_h, k_w, groups, 4)
+                    wdsp = self.add_const(np.ascontiguousarray(regroup.transpose(2, 0, 1, 3)), f"op{op.index}_wdsp")
+                    band_w = (out_w - 1) * sw + (k_w - 1) * dw + 1
+                    scratch = 4 * groups * k_h * band_w
             else:
                 ksum = self.kernel_sum_bias(bias, w2, -in_zp)
                 pointwise = k_h == 1 and k_w == 1 and sh == 1 and sw == 1 and pad_h == 0 and pad_w == 0
@@ -333,7 +341,7 @@ class _Compiler:
                 pf.CONV_FIELDS,
                 [x.index, w_idx, b_idx, out.index, mult, shift, -1 if ksum is None else ksum, -1, scratch, b, in_h,
                  in_w, in_c, out_h, out_w, out_c, k_h, k_w, sh, sw, dh, dw, pad_h, pad_w, -in_zp, out_zp, act_min,
-                 act_max, dm],
+                 act_max, dm, wdsp],
                 strict=True,
             )
         )

@@ -49,7 +49,7 @@ OPCODES = {
 # Parameter word order per op, mirroring the CV_/FC_/... enums of th_engine_impl.h.
 CONV_FIELDS = (
     "in filt bias out mult shift ksum scratch_off scratch_bytes batch in_h in_w in_c out_h out_w out_c "
-    "k_h k_w stride_h stride_w dil_h dil_w pad_h pad_w in_offset out_offset act_min act_max depth_mult"
+    "k_h k_w stride_h stride_w dil_h dil_w pad_h pad_w in_offset out_offset act_min act_max depth_mult wdsp"
 ).split()
 FC_FIELDS = (
     "in filt bias out ksum scratch_off scratch_bytes batch depth out_c in_offset filt_offset out_offset "

@@ -88,12 +88,14 @@ enum {
 };
 
 /* CONV_2D and DEPTHWISE_CONV_2D parameters. KSUM: optional int32[out_c] bias with the input
- * offset folded in (bias + in_offset * sum(filter)), used by the DSP kernels. */
+ * offset folded in (bias + in_offset * sum(filter)) for the DSP conv kernel; for depthwise the
+ * plain bias. WDSP: optional depthwise weights regrouped for the DSP kernel as
+ * [out_c / 4][k_h][k_w][4] (int8). */
 enum {
     CV_IN, CV_FILT, CV_BIAS, CV_OUT, CV_MULT, CV_SHIFT, CV_KSUM, CV_SCRATCH_OFF, CV_SCRATCH_BYTES,
     CV_BATCH, CV_IN_H, CV_IN_W, CV_IN_C, CV_OUT_H, CV_OUT_W, CV_OUT_C, CV_K_H, CV_K_W,
     CV_STRIDE_H, CV_STRIDE_W, CV_DIL_H, CV_DIL_W, CV_PAD_H, CV_PAD_W, CV_IN_OFFSET, CV_OUT_OFFSET,
-    CV_ACT_MIN, CV_ACT_MAX, CV_DEPTH_MULT, CV_NPARAMS
+    CV_ACT_MIN, CV_ACT_MAX, CV_DEPTH_MULT, CV_WDSP, CV_NPARAMS
 };
 
 /* FULLY_CONNECTED: MULT and SHIFT are int32[out_c] constant tensors (per-tensor models repeat

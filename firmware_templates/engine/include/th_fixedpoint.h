@@ -49,8 +49,19 @@ static inline int32_t th_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
     return th_rdbpot(high, right);
 }
 
+/* th_mbqm for multipliers known to be >= 0 (the plan validator checks the per-channel arrays the
+ * DSP kernels use): no special case. */
+static inline int32_t th_mbqm_nonneg(int32_t x, int32_t multiplier, int32_t shift) {
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = left - shift;
+    const int32_t a = th_shl(x, left);
+    const int32_t high = (int32_t)(((int64_t)a * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
+    return th_rdbpot(high, right);
+}
+
 static inline int32_t th_clamp(int32_t x, int32_t lo, int32_t hi) {
-    return x < lo ? lo : (x > hi ? hi : x);
+    x = x < lo ? lo : x;
+    return x > hi ? hi : x;
 }
 
 /* x * 2^e, saturating for e > 0, rounding for e < 0. */

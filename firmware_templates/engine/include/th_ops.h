@@ -27,6 +27,9 @@ TH_DECLARE_OP(relu6);
 TH_DECLARE_OP(quantize);
 TH_DECLARE_OP(dequantize);
 
+/* Per-channel requantisation multipliers (a weights tensor of `count` int32) all >= 0. */
+int th_check_multipliers(const th_plan_view_t *v, int32_t t, int32_t count);
+
 /* Helpers for the element-wise ops (src/th_elementwise.c). */
 int th_check_broadcast(const th_plan_view_t *v, const int32_t *p);
 

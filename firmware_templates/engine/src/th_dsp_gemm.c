@@ -14,9 +14,11 @@
 #include "th_dsp.h"
 #include "th_fixedpoint.h"
 
-static inline int8_t requant(int32_t acc, const th_gemm_out_t *q, int32_t c) {
-    const int32_t v = th_mbqm(acc, q->mult[c], q->shift[c]) + q->out_offset;
-    return (int8_t)th_clamp(v, q->act_min, q->act_max);
+/* Takes the output constants by value: int8 stores may alias *q, and a pointer would make the
+ * compiler reload every field after each store. */
+static inline int8_t requant(int32_t acc, th_gemm_out_t q, int32_t c) {
+    const int32_t v = th_mbqm_nonneg(acc, q.mult[c], q.shift[c]) + q.out_offset;
+    return (int8_t)th_clamp(v, q.act_min, q.act_max);
 }
 
 void th_dsp_expand_rows(const int8_t *a0, const int8_t *a1, int32_t depth, int32_t *dst) {
@@ -49,13 +51,47 @@ void th_dsp_gemm_x16(const int32_t *xexp, int two_rows, int8_t *out0, int8_t *ou
                      int32_t depth, const th_gemm_out_t *q) {
     const int32_t groups = depth >> 2, rem = depth & 3;
     const int16_t *tail = (const int16_t *)(const void *)(xexp + groups * (two_rows ? 4 : 2));
+    const th_gemm_out_t qv = *q;
     for (int32_t c = 0; c < n_out; c += 2) {
         const int has_c1 = c + 1 < n_out;
         const int8_t *w0 = w + c * depth;
         const int8_t *w1 = has_c1 ? w0 + depth : w0;
-        int32_t s00 = q->ksum[c], s01 = has_c1 ? q->ksum[c + 1] : 0, s10 = s00, s11 = s01;
+        int32_t s00 = qv.ksum[c], s01 = has_c1 ? qv.ksum[c + 1] : 0, s10 = s00, s11 = s01;
         const int32_t *xp = xexp;
         if (two_rows) {
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+            /* the same loop in assembly: GCC spills one pointer of this 14-register loop */
+            if (groups > 0) {
+                int32_t g = groups, x0e, x0o, x1e, x1o, ve, vo;
+                __asm__ volatile(
+                    "1:\n\t"
+                    "ldr %[x0e], [%[xp]], #16\n\t"
+                    "ldr %[x0o], [%[xp], #-12]\n\t"
+                    "ldr %[x1e], [%[xp], #-8]\n\t"
+                    "ldr %[x1o], [%[xp], #-4]\n\t"
+                    "ldr %[vo], [%[w0]], #4\n\t"
+                    "sxtb16 %[ve], %[vo]\n\t"
+                    "sxtb16 %[vo], %[vo], ror #8\n\t"
+                    "smlad %[s00], %[x0e], %[ve], %[s00]\n\t"
+                    "smlad %[s10], %[x1e], %[ve], %[s10]\n\t"
+                    "ldr %[ve], [%[w1]], #4\n\t"
+                    "smlad %[s00], %[x0o], %[vo], %[s00]\n\t"
+                    "smlad %[s10], %[x1o], %[vo], %[s10]\n\t"
+                    "sxtb16 %[vo], %[ve], ror #8\n\t"
+                    "sxtb16 %[ve], %[ve]\n\t"
+                    "smlad %[s01], %[x0e], %[ve], %[s01]\n\t"
+                    "smlad %[s11], %[x1e], %[ve], %[s11]\n\t"
+                    "subs %[g], %[g], #1\n\t"
+                    "smlad %[s01], %[x0o], %[vo], %[s01]\n\t"
+                    "smlad %[s11], %[x1o], %[vo], %[s11]\n\t"
+                    "bne 1b\n\t"
+                    : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [xp] "+r"(xp),
+                      [w0] "+r"(w0), [w1] "+r"(w1), [g] "+r"(g), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o),
+                      [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [ve] "=&r"(ve), [vo] "=&r"(vo)
+                    :
+                    : "cc", "memory");
+            }
+#else
             for (int32_t g = groups; g > 0; g--) {
                 const int32_t x0e = xp[0], x0o = xp[1], x1e = xp[2], x1o = xp[3];
                 xp += 4;
@@ -75,15 +111,16 @@ void th_dsp_gemm_x16(const int32_t *xexp, int two_rows, int8_t *out0, int8_t *ou
                 s11 = __smlad(x1e, ve, s11);
                 s11 = __smlad(x1o, vo, s11);
             }
+#endif
             for (int32_t k = 0; k < rem; k++) {
                 s00 += tail[k] * w0[k];
                 s01 += tail[k] * w1[k];
                 s10 += tail[rem + k] * w0[k];
                 s11 += tail[rem + k] * w1[k];
             }
-            out1[c] = requant(s10, q, c);
+            out1[c] = requant(s10, qv, c);
             if (has_c1) {
-                out1[c + 1] = requant(s11, q, c + 1);
+                out1[c + 1] = requant(s11, qv, c + 1);
             }
         } else {
             for (int32_t g = groups; g > 0; g--) {
@@ -102,9 +139,9 @@ void th_dsp_gemm_x16(const int32_t *xexp, int two_rows, int8_t *out0, int8_t *ou
                 s01 += tail[k] * w1[k];
             }
         }
-        out0[c] = requant(s00, q, c);
+        out0[c] = requant(s00, qv, c);
         if (has_c1) {
-            out0[c + 1] = requant(s01, q, c + 1);
+            out0[c + 1] = requant(s01, qv, c + 1);
         }
     }
 }
@@ -163,16 +200,17 @@ static int32_t dot_1x1(const int8_t *a, const int8_t *w, int32_t depth, int32_t 
 
 void th_dsp_gemm_row(const int8_t *a, int8_t *out, const int8_t *w, int32_t n_out, int32_t depth,
                      const th_gemm_out_t *q) {
+    const th_gemm_out_t qv = *q;
     int32_t c = 0;
     for (; c + 3 < n_out; c += 4) {
-        int32_t s[4] = {q->ksum[c], q->ksum[c + 1], q->ksum[c + 2], q->ksum[c + 3]};
+        int32_t s[4] = {qv.ksum[c], qv.ksum[c + 1], qv.ksum[c + 2], qv.ksum[c + 3]};
         dot_1x4(a, w + c * depth, depth, s);
         for (int i = 0; i < 4; i++) {
-            out[c + i] = requant(s[i], q, c + i);
+            out[c + i] = requant(s[i], qv, c + i);
         }
     }
     for (; c < n_out; c++) {
-        out[c] = requant(dot_1x1(a, w + c * depth, depth, q->ksum[c]), q, c);
+        out[c] = requant(dot_1x1(a, w + c * depth, depth, qv.ksum[c]), qv, c);
     }
 }
 

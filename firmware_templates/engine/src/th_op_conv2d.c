@@ -14,6 +14,20 @@ static int shifts_ok(const th_plan_view_t *v, int32_t t, int32_t count) {
     return 1;
 }
 
+/* Requantisation multipliers must be >= 0 (the DSP kernels rely on it). */
+int th_check_multipliers(const th_plan_view_t *v, int32_t t, int32_t count) {
+    if (v->tensors[t].location != TH_LOC_WEIGHTS) {
+        return 0;
+    }
+    const int32_t *m = (const int32_t *)(const void *)(v->weights + v->tensors[t].offset);
+    for (int32_t i = 0; i < count; i++) {
+        if (m[i] < 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int th_check_conv_like(const th_plan_view_t *v, const int32_t *p, uint32_t n, int depthwise) {
     if (n != CV_NPARAMS) {
         return 0;
@@ -43,10 +57,12 @@ int th_check_conv_like(const th_plan_view_t *v, const int32_t *p, uint32_t n, in
     return th_check_tensor(v, p[CV_IN], TH_TYPE_INT8, in_elems) &&
            th_check_tensor(v, p[CV_FILT], TH_TYPE_INT8, k_elems) &&
            th_check_opt_tensor(v, p[CV_BIAS], TH_TYPE_INT32, oc4) &&
-           th_check_tensor(v, p[CV_MULT], TH_TYPE_INT32, oc4) &&
+           th_check_tensor(v, p[CV_MULT], TH_TYPE_INT32, oc4) && th_check_multipliers(v, p[CV_MULT], p[CV_OUT_C]) &&
            th_check_tensor(v, p[CV_SHIFT], TH_TYPE_INT32, oc4) &&
            v->tensors[p[CV_SHIFT]].location == TH_LOC_WEIGHTS && shifts_ok(v, p[CV_SHIFT], p[CV_OUT_C]) &&
            th_check_opt_tensor(v, p[CV_KSUM], TH_TYPE_INT32, oc4) &&
+           th_check_opt_tensor(v, p[CV_WDSP], TH_TYPE_INT8,
+                               depthwise ? (uint32_t)(p[CV_OUT_C] & ~3) * (uint32_t)(p[CV_K_H] * p[CV_K_W]) : 0) &&
            th_check_output(v, p[CV_OUT], TH_TYPE_INT8, out_elems) &&
            th_check_scratch(v, p[CV_SCRATCH_OFF], p[CV_SCRATCH_BYTES]);
 }

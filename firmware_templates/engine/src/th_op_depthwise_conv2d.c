@@ -61,7 +61,7 @@ static void depthwise_reference(th_engine_t *e, const int32_t *p) {
 
 void th_run_depthwise_conv2d(th_engine_t *e, const int32_t *p) {
 #if TH_USE_DSP
-    if (p[CV_KSUM] >= 0 && p[CV_DEPTH_MULT] == 1) {
+    if (p[CV_KSUM] >= 0 && p[CV_WDSP] >= 0 && p[CV_DEPTH_MULT] == 1) {
         th_depthwise_conv2d_dsp(e, p);
         return;
     }

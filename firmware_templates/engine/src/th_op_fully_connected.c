@@ -24,7 +24,7 @@ int th_check_fully_connected(const th_plan_view_t *v, const int32_t *p, uint32_t
         return 0;
     }
     if (!th_check_tensor(v, p[FC_MULT], TH_TYPE_INT32, oc4) || !th_check_tensor(v, p[FC_SHIFT], TH_TYPE_INT32, oc4) ||
-        v->tensors[p[FC_SHIFT]].location != TH_LOC_WEIGHTS) {
+        v->tensors[p[FC_SHIFT]].location != TH_LOC_WEIGHTS || !th_check_multipliers(v, p[FC_MULT], p[FC_OUT_C])) {
         return 0;
     }
     const int32_t *shifts = (const int32_t *)(const void *)(v->weights + v->tensors[p[FC_SHIFT]].offset);
