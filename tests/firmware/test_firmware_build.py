@@ -11,7 +11,7 @@ import pytest
 
 from harness.boards import get_board, load_catalog
 from harness.firmware import FirmwareBuildError, build_firmware, firmware_layout
-from harness.firmware.build import DEFAULT_ENGINE_DIR
+from harness.firmware.build import DEFAULT_ENGINE_DIR, FAMILY_SOURCES
 
 BOARDS = sorted(b.name for b in (load_catalog().values() if isinstance(load_catalog(), dict) else load_catalog()))
 VARIANTS = ["real", "twin"]
@@ -54,6 +54,11 @@ def test_every_board_builds(board_name, variant):
     image = build_firmware(board, variant)
     _check_image(image, board, variant)
     assert image.engine == "engine"
+    # The board support compiled in (named in the ELF's debug info) is the family's, or MPS2 for twins.
+    expected = "mps2.c" if variant == "twin" else FAMILY_SOURCES[board.family]
+    elf = image.elf.read_bytes()
+    for bsp in ("mps2.c", *FAMILY_SOURCES.values()):
+        assert ((b"boards/" + bsp.encode()) in elf) == (bsp == expected), bsp
 
 
 def test_plan_slots_are_the_documented_flash_sectors():
@@ -110,7 +115,7 @@ def test_firmware_too_big_for_flash_fails_to_link(tmp_path, stub_engine_dir):
 
 
 def test_firmware_too_big_for_sram_fails_to_link(tmp_path, stub_engine_dir):
-    board = _shrunk(get_board("nucleo-f446re"), sram_bytes=20 * 1024)
+    board = _shrunk(get_board("nucleo-f446re"), sram_bytes=12 * 1024)
     with pytest.raises(FirmwareBuildError, match="minimum arena"):
         build_firmware(board, "twin", engine_dir=stub_engine_dir, out_root=tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == []

@@ -29,6 +29,12 @@ def engine_twins() -> dict[str, FirmwareImage]:
     return {core: build_firmware(get_board(name), "twin") for core, name in TWIN_BOARDS.items()}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_qemu_left_at_the_end():
+    yield
+    assert running_qemu_pids() == set(), "QEMU processes still running after the twin tests"
+
+
 @pytest.fixture(autouse=True)
 def no_qemu_left_behind():
     before = running_qemu_pids()

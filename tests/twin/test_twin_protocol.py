@@ -214,7 +214,7 @@ def test_host_input_interrupts_a_long_run(twin):
     assert [line[:9] for line in reply.lines[:2]] == ["m-lap-us-", "m-lap-us-"]
     (error,) = reply.errors
     done = int(re.fullmatch(r"Interrupted by host input during timed inference after (\d+) of 4000000000", error)[1])
-    assert 0 < done < 4_000_000_000
+    assert 0 <= done < 4_000_000_000
     assert c.read_reply("name").lines == (f"m-name-dut-[tinyhil-{twin.board.name}@twin]",)
     assert len(twin.read_new_regions()) == done
     assert c.cycles().count == done
