@@ -54,11 +54,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+def _resolve_prctl():
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: no parent-death signal
+        return None
+
+
+# Resolved here, in the parent: the child between fork and exec must not dlopen anything.
+_PRCTL = _resolve_prctl()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -165,7 +174,7 @@ class TwinSession:
             stdin=subprocess.DEVNULL,
             stdout=self._qemu_out,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_die_with_parent if _PRCTL is not None else None,
         )
         self._finalizer = weakref.finalize(self, _kill, proc)
         return proc

@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import time
+from pathlib import Path
 
 import pytest
 from stub_plan import STUB_FAULT_ROUNDS, stub_outputs, stub_plan
@@ -17,6 +18,8 @@ from harness.dut import DutCommandError, DutDisconnected, DutTimeout
 from harness.firmware import PlanSlotError, pack_plan_slot
 from harness.twin import session as session_mod
 from harness.twin.session import TwinError, TwinSession, running_qemu_pids
+
+STUB_ENGINE_DIR = Path(__file__).resolve().parents[1] / "firmware" / "stub_engine"
 
 LONG_INPUT = 1000
 LONG_PLAN = stub_plan(LONG_INPUT, 8, rounds=15_000)  # ~100 M instructions: spans SysTick periods
@@ -204,3 +207,31 @@ def test_timing_requires_plugin(stub_twins):
     with TwinSession(stub_twins["m4"], plan=stub_plan(40, 4)) as twin:
         with pytest.raises(TwinError, match="timing=True"):
             twin.read_new_regions()
+
+
+def test_qemu_dies_with_a_crashed_harness(tmp_path):
+    """A harness process that dies without any clean-up (os._exit) still takes its QEMU with it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "crashing_harness.py"
+    script.write_text(
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1] / 'firmware')!r})\n"
+        "from stub_plan import stub_plan\n"
+        "from harness.boards import get_board\n"
+        "from harness.firmware import build_firmware\n"
+        "from harness.twin.session import TwinSession\n"
+        f"image = build_firmware(get_board('nucleo-f446re'), 'twin', engine_dir={str(STUB_ENGINE_DIR)!r})\n"
+        "twin = TwinSession(image, plan=stub_plan(40, 4)).start()\n"
+        "print(twin.proc.pid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(session_mod.__file__).resolve().parents[2]))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    pid = int(out.stdout.strip())
+    deadline = time.monotonic() + 5
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _pid_alive(pid)
