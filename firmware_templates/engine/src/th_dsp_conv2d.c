@@ -10,31 +10,54 @@
 #include "th_dsp.h"
 #include "th_fixedpoint.h"
 
+static inline void copy_bytes(int8_t *dst, const int8_t *src, int32_t n) {
+    if (n >= 16) {
+        memcpy(dst, src, (size_t)n);
+    } else {
+        for (int32_t i = 0; i < n; i++) {
+            dst[i] = src[i];
+        }
+    }
+}
+
+static inline void fill_bytes(int8_t *dst, int8_t value, int32_t n) {
+    for (int32_t i = 0; i < n; i++) {
+        dst[i] = value;
+    }
+}
+
+/* The receptive field of one output pixel as a row of K = k_h * k_w * in_c int8 values. With
+ * no horizontal dilation each kernel row is one contiguous input segment (clipped, padded). */
 static void gather(const int8_t *in, const int32_t *p, int32_t pixel, int8_t *col) {
-    const int32_t in_h = p[CV_IN_H], in_w = p[CV_IN_W], in_c = p[CV_IN_C];
+    const int32_t in_h = p[CV_IN_H], in_w = p[CV_IN_W], in_c = p[CV_IN_C], k_w = p[CV_K_W];
     const int32_t per_image = p[CV_OUT_H] * p[CV_OUT_W];
     const int32_t b = pixel / per_image, oy = (pixel % per_image) / p[CV_OUT_W], ox = pixel % p[CV_OUT_W];
     const int8_t pad_value = (int8_t)(-p[CV_IN_OFFSET]);
     const int32_t y0 = oy * p[CV_STRIDE_H] - p[CV_PAD_H], x0 = ox * p[CV_STRIDE_W] - p[CV_PAD_W];
-    for (int32_t ky = 0; ky < p[CV_K_H]; ky++) {
+    const int32_t row_bytes = k_w * in_c;
+    for (int32_t ky = 0; ky < p[CV_K_H]; ky++, col += row_bytes) {
         const int32_t iy = y0 + ky * p[CV_DIL_H];
-        const int row_ok = iy >= 0 && iy < in_h;
+        if (iy < 0 || iy >= in_h) {
+            fill_bytes(col, pad_value, row_bytes);
+            continue;
+        }
         const int8_t *row = in + (b * in_h + iy) * in_w * in_c;
-        for (int32_t kx = 0; kx < p[CV_K_W]; kx++) {
+        if (p[CV_DIL_W] == 1) {
+            const int32_t lo = x0 < 0 ? -x0 : 0;
+            int32_t hi = in_w - x0;
+            hi = hi > k_w ? k_w : (hi < lo ? lo : hi);
+            fill_bytes(col, pad_value, lo * in_c);
+            copy_bytes(col + lo * in_c, row + (x0 + lo) * in_c, (hi - lo) * in_c);
+            fill_bytes(col + hi * in_c, pad_value, (k_w - hi) * in_c);
+            continue;
+        }
+        for (int32_t kx = 0; kx < k_w; kx++) {
             const int32_t ix = x0 + kx * p[CV_DIL_W];
-            if (!row_ok || ix < 0 || ix >= in_w) {
-                for (int32_t c = 0; c < in_c; c++) {
-                    col[c] = pad_value;
-                }
-            } else if (in_c < 8) {
-                const int8_t *src = row + ix * in_c;
-                for (int32_t c = 0; c < in_c; c++) {
-                    col[c] = src[c];
-                }
+            if (ix < 0 || ix >= in_w) {
+                fill_bytes(col + kx * in_c, pad_value, in_c);
             } else {
-                memcpy(col, row + ix * in_c, (size_t)in_c);
+                copy_bytes(col + kx * in_c, row + ix * in_c, in_c);
             }
-            col += in_c;
         }
     }
 }
