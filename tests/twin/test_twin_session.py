@@ -213,7 +213,6 @@ def test_qemu_dies_with_a_crashed_harness(tmp_path):
     """A harness process that dies without any clean-up (os._exit) still takes its QEMU with it."""
     import subprocess
     import sys
-    from pathlib import Path
 
     script = tmp_path / "crashing_harness.py"
     script.write_text(
