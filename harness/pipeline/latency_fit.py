@@ -46,6 +46,9 @@ def ensure_latency_model(board: str, space: str, *, store_path: Path, models_dir
     summary = run_sweep(SweepConfig(space=space, n=n, boards=(board,), twin=twin, seed=seed), store_path,
                         progress=progress, run_kind="pipeline-sweep")
     target = f"{board}@twin" if twin else board
+    if summary.measured < 3:
+        why = "; ".join(summary.worker_errors)[:500] or "too few architectures measured"
+        raise RuntimeError(f"latency sweep on {target}: {summary.measured} of {n} architectures measured ({why})")
     with ResultsStore(store_path) as store:
         model = fit_from_store(store, board=target, space=space, run_ids=[summary.run_id], k=min(5, n), seed=seed)
     model.save(directory / model_filename(target, space))

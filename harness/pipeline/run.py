@@ -47,10 +47,10 @@ class PipelineConfig:
     samples_per_device: int = 200
     eval_samples: int = 1000
     algorithm: str = "feddyn"
-    rounds: int = 30
+    rounds: int = 60
     participation: float = 0.3
     local_epochs: int = 2
-    local_lr: float = 0.05
+    local_lr: float = 0.1
     local_batch: int = 32
     init: str = "searched"  # "searched" (inherit the supernet's weights) or "fresh"
     check_inputs: int = 3

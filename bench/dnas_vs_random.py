@@ -1,0 +1,127 @@
+"""Searched architecture vs the best of N uniformly sampled architectures meeting the same budget.
+
+    PYTHONPATH=. python bench/dnas_vs_random.py --spec results/pipeline-.../arch_spec.json \
+        --board nucleo-f446re --latency-ms 150 --n-random 20 --trainer federated --rounds 30
+
+Every architecture — the searched one and the N random ones (uniform over the kws choices,
+rejection on the exact counts: predicted latency from the board twin's saved fit, working memory,
+flash estimate) — is trained from the same fresh initialisation scheme with the same budget
+(``--trainer federated``: FedDyn, the pipeline's device set, rounds, participation and local
+epochs; ``--trainer central``: Adam on the union of the devices' data for ``--epochs``), converted
+to int8 and evaluated on the held-out speakers with the TFLite reference kernels. Prints one row
+per model and the comparison; ``--json`` writes the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def sample_feasible(n: int, limits, line, seed: int, max_draws: int = 200000):  # noqa: ANN001, ANN201
+    from search_space.dnas.search import exact_usage
+    from search_space.sampling import sample_specs
+    from search_space.spaces import get_space
+
+    space = get_space("kws")
+    out, draws = [], 0
+    while len(out) < n:
+        if draws >= max_draws:
+            raise RuntimeError(f"only {len(out)} of {n} feasible architectures in {draws} draws")
+        spec = sample_specs(space, 1, seed=seed * 1_000_003 + draws)[0]
+        draws += 1
+        if exact_usage(spec, line).fits(limits):
+            out.append(spec)
+    return out, draws
+
+
+def train_and_score(spec, data, args) -> dict:  # noqa: ANN001
+    from harness.pipeline.run import int8_accuracy
+    from search_space.dnas.search import export_int8
+    from search_space.dnas.subnet import SubnetFlatModel, init_weights, train_central, unflatten
+
+    started = time.perf_counter()
+    eval_x, eval_y = data.evaluation_set()
+    if args.trainer == "central":
+        x, y = data.union()
+        weights = train_central(spec, init_weights(spec, np.random.default_rng(args.seed)), x, y, epochs=args.epochs,
+                                seed=args.seed)
+    else:
+        from federated.algorithms import make_algorithm
+        from federated.experiment import DEFAULT_HYPERPARAMETERS
+        from federated.inprocess import InProcessDispatcher
+        from federated.local_sgd import LocalTrainingConfig
+        from federated.participation import Participation
+        from federated.server import FederatedServer, RunConfig
+
+        model = SubnetFlatModel(spec, seed=args.seed)
+        algorithm = make_algorithm("feddyn", **DEFAULT_HYPERPARAMETERS["feddyn"])
+        local = LocalTrainingConfig(learning_rate=args.local_lr, batch_size=32, epochs=args.local_epochs)
+        part = Participation(probability=args.participation, seed=args.seed)
+        cfg = RunConfig("feddyn", algorithm.hyperparameters(), local, part, args.seed, data.name, data.n_devices,
+                        model.n_params)
+        server = FederatedServer(algorithm, model, InProcessDispatcher(algorithm, model, data, local, args.seed), cfg,
+                                 data.sizes, np.asarray(eval_x, np.float64), eval_y)
+        server.run(args.rounds, progress=False)
+        weights = unflatten(spec, algorithm.evaluation_params(server.state))
+    x, _ = data.union()
+    acc = int8_accuracy(export_int8(spec, weights, x), eval_x, eval_y)
+    return {"hash": spec.content_hash, "int8_accuracy": acc, "train_s": time.perf_counter() - started}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--spec", type=Path, required=True, help="the searched arch_spec.json")
+    p.add_argument("--board", default="nucleo-f446re")
+    p.add_argument("--latency-ms", type=float, required=True)
+    p.add_argument("--n-random", type=int, default=20)
+    p.add_argument("--trainer", choices=("federated", "central"), default="federated")
+    p.add_argument("--rounds", type=int, default=60)
+    p.add_argument("--participation", type=float, default=0.3)
+    p.add_argument("--local-epochs", type=int, default=2)
+    p.add_argument("--local-lr", type=float, default=0.1)
+    p.add_argument("--epochs", type=int, default=8, help="central trainer epochs")
+    p.add_argument("--devices", type=int, default=20)
+    p.add_argument("--samples-per-device", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", type=Path, default=None)
+    args = p.parse_args()
+
+    from harness.pipeline.latency_fit import find_latency_model
+    from search_space.dnas.constraints import latency_line, limits_for_board
+    from search_space.dnas.search import exact_usage
+    from search_space.dnas.synthetic_keywords import KeywordTaskConfig, make_keyword_task
+    from search_space.spec import ArchSpec
+
+    line = latency_line(find_latency_model(args.board, "kws"))
+    limits = limits_for_board(args.board, args.latency_ms, "kws")
+    data = make_keyword_task(KeywordTaskConfig(devices=args.devices, samples_per_device=args.samples_per_device,
+                                               seed=args.seed))
+    searched = ArchSpec.load(args.spec)
+    randoms, draws = sample_feasible(args.n_random, limits, line, args.seed)
+    print(f"budget {args.latency_ms:g} ms on {limits.board}; {args.n_random} feasible of {draws} uniform draws; "
+          f"trainer {args.trainer}")
+    rows = []
+    for label, spec in [("searched", searched)] + [(f"random-{i}", s) for i, s in enumerate(randoms)]:
+        u = exact_usage(spec, line)
+        row = {"model": label, "mops": u.mops, "predicted_ms": u.latency_ms, "sram": u.sram_bytes,
+               **train_and_score(spec, data, args)}
+        rows.append(row)
+        print(f"{label:>10}  {row['hash']}  {u.mops:7.2f} Mops  {u.latency_ms:7.1f} ms  {u.sram_bytes:7d} B  "
+              f"int8 acc {100 * row['int8_accuracy']:6.2f} %  ({row['train_s']:.0f} s)", flush=True)
+    best = max(rows[1:], key=lambda r: r["int8_accuracy"])
+    print(f"searched: {100 * rows[0]['int8_accuracy']:.2f} %; best random: {100 * best['int8_accuracy']:.2f} % "
+          f"({best['model']}); median random: {100 * float(np.median([r['int8_accuracy'] for r in rows[1:]])):.2f} %")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
