@@ -273,6 +273,9 @@ def build_firmware(
         if image.elf.is_file() and image.bin.is_file():
             log.debug("firmware %s (%s) from cache: %s", board.name, variant, out_dir)
             return image
+    if out_dir.exists():
+        # A damaged cache entry (files deleted by hand) or a forced rebuild: replace it.
+        shutil.rmtree(out_dir, ignore_errors=True)
 
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{out_dir.name}."))

@@ -86,6 +86,18 @@ def test_unchanged_firmware_is_not_rebuilt(tmp_path, stub_engine_dir):
     assert len([p for p in tmp_path.iterdir()]) == 1
 
 
+def test_damaged_cache_entry_is_rebuilt(tmp_path, stub_engine_dir):
+    board = get_board("nucleo-f446re")
+    first = build_firmware(board, "twin", engine_dir=stub_engine_dir, out_root=tmp_path)
+    first.elf.unlink()
+    second = build_firmware(board, "twin", engine_dir=stub_engine_dir, out_root=tmp_path)
+    assert second == first and second.elf.is_file()
+    before = second.elf.stat()
+    forced = build_firmware(board, "twin", engine_dir=stub_engine_dir, out_root=tmp_path, force=True)
+    after = forced.elf.stat()
+    assert forced == first and (after.st_ino, after.st_mtime_ns) != (before.st_ino, before.st_mtime_ns)
+
+
 def test_changed_source_or_board_rebuilds(tmp_path, stub_engine_dir):
     engine = tmp_path / "engine"
     shutil.copytree(stub_engine_dir, engine)
