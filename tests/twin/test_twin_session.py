@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from stub_plan import STUB_FAULT_ROUNDS, stub_outputs, stub_plan
+from stub_plan import STUB_FAULT_ROUNDS, stub_float_outputs, stub_outputs, stub_plan
 
 from harness.dut import DutCommandError, DutDisconnected, DutTimeout
 from harness.firmware import PlanSlotError, pack_plan_slot
@@ -102,6 +102,16 @@ def test_plan_that_fails_validation(stub_twins, make_plan, error):
         with pytest.raises(DutCommandError, match=f"No valid plan: {re.escape(error)}"):
             twin.client.infer(1, 0)
         assert twin.client.name().startswith("tinyhil-")
+
+
+def test_float32_outputs_are_printed_with_three_decimals(stub_twins):
+    x = random.Random(3).randbytes(60)
+    with TwinSession(stub_twins["m7"], plan=stub_plan(60, 16, float_outputs=True)) as twin:
+        twin.client.load_input(x)
+        result = twin.client.infer(1, 0)
+    expected = stub_float_outputs(x, 4)
+    assert result.lines[-1] == "m-results-[" + ",".join(f"{v:.3f}" for v in expected) + "]"
+    assert list(result.results) == pytest.approx(expected, abs=5e-4)
 
 
 def test_corrupt_slot_header(stub_twins, tmp_path):

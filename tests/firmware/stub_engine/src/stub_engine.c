@@ -9,6 +9,7 @@
  * Op 1: output[j] = int8 saturate(sum of hidden[i] as int8 for i % output_bytes == j).
  * Tensors: 0 input, 1 hidden, 2 output.
  * rounds == 0xDEADDEAD: the invocation executes an undefined instruction (tests the fault path).
+ * Version 2: float32 output, output_bytes / 4 values out[j] = (sum as in op 1) / 8.
  */
 #include <stdint.h>
 #include <string.h>
@@ -61,7 +62,8 @@ int th_plan_validate(const uint8_t *plan, uint32_t plan_len, th_plan_info_t *inf
     if (plan_len < STUB_HEADER || rd32(plan) != STUB_MAGIC) {
         return TH_ERR_MAGIC;
     }
-    if (rd32(plan + 4) != 1u) {
+    uint32_t version = rd32(plan + 4);
+    if (version != 1u && version != 2u) {
         return TH_ERR_VERSION;
     }
     uint32_t bytes = rd32(plan + 8);
@@ -73,10 +75,11 @@ int th_plan_validate(const uint8_t *plan, uint32_t plan_len, th_plan_info_t *inf
     if (info->plan_crc32 != rd32(plan + 12)) {
         return TH_ERR_CHECKSUM;
     }
-    info->format_version = 1u;
+    info->format_version = version;
     info->input_bytes = rd32(plan + 16);
     info->output_bytes = rd32(plan + 20);
-    if (info->input_bytes == 0u || info->output_bytes == 0u) {
+    if (info->input_bytes == 0u || info->output_bytes == 0u ||
+        (version == 2u && (info->output_bytes % 4u) != 0u)) {
         return TH_ERR_OP;
     }
     info->n_ops = 2u;
@@ -84,7 +87,7 @@ int th_plan_validate(const uint8_t *plan, uint32_t plan_len, th_plan_info_t *inf
     info->arena_bytes = 2u * align16(info->input_bytes) + align16(info->output_bytes);
     info->weights_bytes = 0u;
     info->input_type = TH_TYPE_INT8;
-    info->output_type = TH_TYPE_INT8;
+    info->output_type = version == 2u ? TH_TYPE_FLOAT32 : TH_TYPE_INT8;
     return TH_OK;
 }
 
@@ -153,12 +156,19 @@ int th_engine_invoke_until(th_engine_t *eng, uint16_t last_op)
     if (last_op == 0u) {
         return TH_OK;
     }
-    for (uint32_t j = 0u; j < eng->output_bytes; ++j) {
+    int is_float = rd32(eng->plan + 4) == 2u;
+    uint32_t n_out = is_float ? eng->output_bytes / 4u : eng->output_bytes;
+    for (uint32_t j = 0u; j < n_out; ++j) {
         int32_t acc = 0;
-        for (uint32_t i = j; i < eng->input_bytes; i += eng->output_bytes) {
+        for (uint32_t i = j; i < eng->input_bytes; i += n_out) {
             acc += (int8_t)hidden[i];
         }
-        out[j] = (int8_t)(acc > 127 ? 127 : (acc < -128 ? -128 : acc));
+        if (is_float) {
+            float f = (float)acc / 8.0f;
+            memcpy((uint8_t *)out + 4u * j, &f, sizeof(f));
+        } else {
+            out[j] = (int8_t)(acc > 127 ? 127 : (acc < -128 ? -128 : acc));
+        }
     }
     eng->ops_done = 2u;
     return TH_OK;
