@@ -4,7 +4,8 @@
  *
  * Host -> DUT: ASCII tokens separated by spaces, terminated by '%', at most 80 characters.
  * DUT -> host: lines ending in CRLF; "m-" messages, "e-[...]" errors; every reply ends "m-ready".
- * Nothing the host sends can hang or reset the firmware: every bad input gets an e-[...] line.
+ * Nothing the host sends can hang or reset the firmware: every bad input gets an e-[...] line,
+ * and any byte received during a long `infer` stops it between two inferences.
  *
  * MLPerf Tiny commands: name, profile, timestamp, db load N, db <hex>, db print, infer N W, results.
  * Extensions: identity, plan, arena, cycles, tensor I L, help.

@@ -51,6 +51,9 @@ def test_name_profile_identity(twin):
     assert (ident.board, ident.core, ident.clock_hz) == (twin.board.name, twin.board.core.name, twin.board.clock_hz)
     assert ident.variant == "twin" and ident.cycle_counter == "none"
     assert ident.firmware == twin.image.hash[:16]
+    help_lines = c.command("help").lines
+    assert len(help_lines) >= 4 and all(re.fullmatch(r"m-help-\[.+\]", line) for line in help_lines)
+    assert any("tensor I L" in line for line in help_lines)
 
 
 def test_timestamps_increase(twin):
