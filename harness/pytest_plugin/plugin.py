@@ -234,12 +234,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 # ---- parametrization -------------------------------------------------------------------------------
 
 
+# The plugin's fixtures that lead to a board set: a test that parametrizes one of these itself
+# (directly) means its own values, and is left alone.
+_BOARD_FIXTURES = {BOARD_PARAM, "board", "boards", "dut", "duts", "profile_model"}
+
+
 def _parametrized_by_test(metafunc: pytest.Metafunc) -> bool:
     for mark in metafunc.definition.iter_markers("parametrize"):
         names = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
         if isinstance(names, str):
             names = [n.strip() for n in names.split(",")]
-        if BOARD_PARAM in names:
+        if _BOARD_FIXTURES & set(names):
             return True
     return False
 
@@ -274,6 +279,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                          ids=[set_id(s) for s in sets], scope=state.scope)
 
 
+def _skip(reason: str) -> None:
+    """Skip the test being set up, reported at the test's own location rather than this file's
+    (the keyword is how pytest's own skip markers do it; older pytest lacks it)."""
+    try:
+        exc = pytest.skip.Exception(reason, _use_item_location=True)
+    except TypeError:  # pragma: no cover - pytest before 7
+        exc = pytest.skip.Exception(reason)
+    raise exc
+
+
 def _item_specs(item: pytest.Item, state: PluginState) -> tuple[BoardSpec, ...] | None:
     callspec = getattr(item, "callspec", None)
     if callspec is None or BOARD_PARAM not in callspec.params:
@@ -306,16 +321,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     ctx = ItemContext(specs)
     item.stash[_ITEM] = ctx
     if not specs:
-        pytest.skip(NO_BOARD_REASON)
+        _skip(NO_BOARD_REASON)
     markers = MarkerFilter.from_markers(item.iter_markers())
     for spec in specs:
         reason = markers.skip_reason(spec, hardware_mode=state.hardware)
         if reason:
-            pytest.skip(reason)
+            _skip(reason)
     for spec in specs:
         reason = state.pool.skip_reason(spec)
         if reason:
-            pytest.skip(reason)
+            _skip(reason)
     for spec in specs:
         ctx.log_before[spec] = console_logs.snapshot(_target_workdir(state, spec))
         target = state.pool.existing_target(spec)

@@ -352,3 +352,17 @@ def test_usage_errors_are_reported_before_any_test(pytester: pytest.Pytester) ->
     result = run_suite(pytester, "--twin")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "tinyhil_board_scope = 'forever'" in result.stderr.str()
+
+
+def test_example_suite_passes_on_both_twins(pytester: pytest.Pytester) -> None:
+    xml = pytester.path / "junit.xml"
+    result = run_suite(pytester, str(REPO_ROOT / "examples" / "hil_suite"), "--twin", "--board", F446, "--board", F746,
+                       "--hil-models", "ad01_int8", f"--junitxml={xml}")
+    # Per board: ad01 budget + repeat runs, identity, protocol (the DWT test is hardware_only);
+    # plus the two-board test.
+    result.assert_outcomes(passed=9, skipped=2)
+    cases = junit_cases(xml)
+    budget = cases[f"test_model_meets_its_latency_budget[ad01_int8-{F746}@twin]"]
+    assert values(budget, "model") == ["ad01_int8"] and values(budget, "kind") == ["twin"]
+    pair = cases["test_m4_and_m7_agree[nucleo-f446re|nucleo-f746zg]"]  # the id is the test's own parameter
+    assert values(pair, "target") == [f"{F446}@twin", f"{F746}@twin"]
