@@ -46,7 +46,7 @@ void th_console_putc(char c)
  * while the core runs, so a polled byte is seen within microseconds; a core asleep in WFI without a
  * UART interrupt is only woken by SysTick, which made every byte slower (measured: a 1 KB `db` load
  * took 0.32 s with WFI, 0.16 s polled).
- * Repeatable timing does not depend on how long this loop spins: every command is first aligned
+ * Repeatable timing does not depend on how long this loop spins: `infer` and `tensor` first align
  * to a SysTick boundary (th_board_align_to_tick).
  */
 int th_console_getc(void)

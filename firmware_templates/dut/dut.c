@@ -457,6 +457,8 @@ static void cmd_infer(char **tok, uint32_t n)
     if (!plan_ready() || !input_ready()) {
         return;
     }
+    /* Twins: start on a SysTick boundary so interrupts fall on the same instructions every run. */
+    th_board_align_to_tick();
     s_dut.have_results = 0;
     s_dut.cycles_n = 0u;
     s_dut.cycles_total = 0u;
@@ -606,6 +608,7 @@ static void cmd_tensor(char **tok, uint32_t n)
         put_line(" ops]");
         return;
     }
+    th_board_align_to_tick();
     s_dut.have_results = 0; /* the output tensor is not final after a partial run */
     int rc = copy_input();
     if (rc == TH_OK) {
@@ -738,7 +741,6 @@ int main(void)
                 put_error("Command too long: more than 80 characters", 0);
             } else {
                 line[len] = '\0';
-                th_board_align_to_tick();
                 dispatch(line);
             }
             put_line("m-ready");
