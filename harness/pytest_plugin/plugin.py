@@ -153,6 +153,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where each test's console log goes (default: results/pytest-logs/<time>)")
     parser.addini("tinyhil_board_scope", default="session",
                   help=f"scope of the board/boards fixtures: one of {', '.join(SCOPES)} (default session)")
+    parser.addini("tinyhil_probe_ids", type="linelist", default=[],
+                  help="BOARD=ID lines: the bench's probe of each board (--probe-id overrides)")
+    parser.addini("tinyhil_ports", type="linelist", default=[],
+                  help="BOARD=PORT lines: the bench's console of each board (--port overrides)")
     parser.addini("tinyhil_max_board_failures", default="3",
                   help="consecutive board faults after which a board is marked broken and skipped (default 3)")
 
@@ -162,9 +166,11 @@ def _per_board(values: list[str], option: str, board_sets: list[tuple[BoardSpec,
     real = sorted({s.name for group in board_sets for s in group if not s.twin})
     out: dict[str, str] = {}
     for raw in values:
-        for entry in raw.split("|"):
+        for entry in (e.strip() for e in raw.split("|")):
+            if not entry:
+                continue
             name, sep, value = entry.partition("=")
-            if not sep:
+            if not sep or any(c in name for c in "/:?"):  # a bare port or URL (which may hold '=')
                 if len(real) != 1:
                     raise pytest.UsageError(
                         f"{option} {entry}: with {len(real)} real boards selected, write {option} BOARD={entry}"
@@ -205,8 +211,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"tinyhil_max_board_failures = {config.getini('tinyhil_max_board_failures')!r}: expected a whole number >= 1"
         ) from None
-    ports = _per_board(config.getoption("port"), "--port", board_sets)
-    probe_ids = _per_board(config.getoption("probe_id"), "--probe-id", board_sets)
+    ports = {**_per_board(config.getini("tinyhil_ports"), "tinyhil_ports", board_sets),
+             **_per_board(config.getoption("port"), "--port", board_sets)}
+    probe_ids = {**_per_board(config.getini("tinyhil_probe_ids"), "tinyhil_probe_ids", board_sets),
+                 **_per_board(config.getoption("probe_id"), "--probe-id", board_sets)}
     db = config.getoption("tinyhil_db")
     logdir = config.getoption("tinyhil_logdir")
     config.stash[_STATE] = PluginState(

@@ -31,12 +31,13 @@ ConsoleFactory = Callable[[str], Callable[[int], str] | None]
 
 
 def board_fault_types() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean the board (or its link) failed rather than the test's expectation."""
+    """Exceptions that mean the board (or its link, or its probe) failed rather than the test's expectation."""
     from harness.dut.errors import DutError
+    from harness.flashing.pyocd_flasher import FlashError
     from harness.runtime.targets import TargetError
     from harness.twin.session import TwinError
 
-    return (DutError, TwinError, TargetError)
+    return (DutError, TwinError, TargetError, FlashError)
 
 
 def find_board_fault(exc: BaseException | None) -> BaseException | None:
@@ -144,7 +145,14 @@ class BoardPool:
         if target is not None and spec in self._needs_recovery:
             self._needs_recovery.discard(spec)
             log.info("%s: recovering after a board fault", spec.target_name)
-            target.recover()
+            try:
+                target.recover()
+            except board_fault_types():
+                raise
+            except Exception as exc:  # e.g. pyOCD cannot reach the probe: still the board's fault
+                from harness.runtime.targets import TargetError
+
+                raise TargetError(f"{spec.target_name}: recovery after a board fault failed: {exc}") from exc
 
     def release(self, spec: BoardSpec) -> None:
         """Stop using the target for now (its QEMU stops / its port closes); it reopens on next use."""

@@ -366,3 +366,26 @@ def test_example_suite_passes_on_both_twins(pytester: pytest.Pytester) -> None:
     assert values(budget, "model") == ["ad01_int8"] and values(budget, "kind") == ["twin"]
     pair = cases["test_m4_and_m7_agree[nucleo-f446re|nucleo-f746zg]"]  # the id is the test's own parameter
     assert values(pair, "target") == [f"{F446}@twin", f"{F746}@twin"]
+
+
+def test_explicit_port_and_probe_make_a_real_board_target(pytester: pytest.Pytester) -> None:
+    # No probe is attached here, so nothing talks to the board: the test only takes the target,
+    # which shows the resource (port, probe ID from the ini file) reached the driver unchanged.
+    pytester.makeini(f"[pytest]\ntinyhil_probe_ids =\n    {F446}=0668FF000000000000000001\n")
+    pytester.makepyfile(test_hw=f"""
+        def test_target(board, tinyhil_port, tinyhil_probe_id):
+            assert not board.is_twin and board.name == "{F446}"
+            assert board.port == "rfc2217://127.0.0.1:4001"
+            assert board.flasher.probe_id == "0668FF000000000000000001"
+            assert tinyhil_port == {{"{F446}": "rfc2217://127.0.0.1:4001"}}
+            assert tinyhil_probe_id == {{"{F446}": "0668FF000000000000000001"}}
+    """)
+    xml = pytester.path / "junit.xml"
+    result = run_suite(pytester, "--hardware", "--board", F446, "--port", "rfc2217://127.0.0.1:4001", f"--junitxml={xml}")
+    result.assert_outcomes(passed=1)
+    (props,) = junit_cases(xml).values()
+    assert values(props, "kind") == ["hardware"]
+    assert values(props, "port") == ["rfc2217://127.0.0.1:4001"]
+    assert values(props, "probe_id") == ["0668FF000000000000000001"]
+    assert re.fullmatch(r"[0-9a-f]{64}", values(props, "firmware_hash")[0])
+    assert values(props, "console_log") == []  # nothing was said on a console
