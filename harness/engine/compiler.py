@@ -334,8 +334,9 @@ class _Compiler:
                 ksum = self.kernel_sum_bias(bias, w2, -in_zp)
                 pointwise = k_h == 1 and k_w == 1 and sh == 1 and sw == 1 and pad_h == 0 and pad_w == 0
                 depth = k_h * k_w * in_c
-                # two int16-widened rows (+4 for the tail), after two int8 im2col rows when gathering
-                scratch = _align4(4 * depth + 4) + (0 if pointwise else _align4(2 * depth))
+                # two int16-widened rows (+4 for the tail); im2col with in_c % 4 != 0 stages int8 rows first
+                staged = not pointwise and in_c % 4 != 0  # int8 gather staging before widening
+                scratch = _align4(4 * depth + 4) + (_align4(2 * depth) if staged else 0)
         params = dict(
             zip(
                 pf.CONV_FIELDS,

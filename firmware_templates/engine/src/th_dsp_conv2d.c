@@ -2,11 +2,13 @@
  * rows themselves for 1x1/stride-1/unpadded convolutions; an im2col gather otherwise, padding
  * filled with the input zero point so the folded offset cancels) are widened to int16 once and
  * multiplied against every output channel's weights by th_dsp_gemm_x16. Scratch (planned by the
- * compiler in the arena): gather area align4(2*K) bytes, then the widened rows. */
+ * compiler in the arena): the widened rows (4*K + 4 bytes), preceded by an int8 gather area of
+ * align4(2*K) bytes when in_c is not a multiple of 4 (otherwise the gather widens directly). */
 #if TH_USE_DSP
 
 #include <string.h>
 
+#include "th_acle.h"
 #include "th_dsp.h"
 #include "th_fixedpoint.h"
 
@@ -62,6 +64,42 @@ static void gather(const int8_t *in, const int32_t *p, int32_t pixel, int8_t *co
     }
 }
 
+/* For in_c a multiple of 4: gather one output pixel's receptive field straight into the widened
+ * layout th_dsp_gemm_x16 reads (row `row` of `rows`), a word (4 channels) at a time, so no int8
+ * staging buffer is needed. */
+static void gather_wide(const int8_t *in, const int32_t *p, int32_t pixel, int row, int rows, int32_t *dst) {
+    const int32_t in_h = p[CV_IN_H], in_w = p[CV_IN_W], in_c = p[CV_IN_C];
+    const int32_t per_image = p[CV_OUT_H] * p[CV_OUT_W];
+    const int32_t b = pixel / per_image, oy = (pixel % per_image) / p[CV_OUT_W], ox = pixel % p[CV_OUT_W];
+    const uint32_t zp = (uint8_t)(int8_t)(-p[CV_IN_OFFSET]);
+    const int32_t pad_word = (int32_t)(zp * 0x01010101u);
+    const int32_t pad_even = th_sxtb16_even(pad_word), pad_odd = th_sxtb16_odd(pad_word);
+    const int32_t y0 = oy * p[CV_STRIDE_H] - p[CV_PAD_H], x0 = ox * p[CV_STRIDE_W] - p[CV_PAD_W];
+    const int32_t words = in_c >> 2, step = 2 * rows;
+    int32_t *d = dst + 2 * row;
+    for (int32_t ky = 0; ky < p[CV_K_H]; ky++) {
+        const int32_t iy = y0 + ky * p[CV_DIL_H];
+        const int row_ok = iy >= 0 && iy < in_h;
+        const int8_t *in_row = in + (b * in_h + iy) * in_w * in_c;
+        for (int32_t kx = 0; kx < p[CV_K_W]; kx++) {
+            const int32_t ix = x0 + kx * p[CV_DIL_W];
+            if (!row_ok || ix < 0 || ix >= in_w) {
+                for (int32_t j = 0; j < words; j++, d += step) {
+                    d[0] = pad_even;
+                    d[1] = pad_odd;
+                }
+            } else {
+                const int8_t *src = in_row + ix * in_c;
+                for (int32_t j = 0; j < words; j++, d += step, src += 4) {
+                    const int32_t x = th_load4(src);
+                    d[0] = th_sxtb16_even(x);
+                    d[1] = th_sxtb16_odd(x);
+                }
+            }
+        }
+    }
+}
+
 void th_conv2d_dsp(th_engine_t *e, const int32_t *p) {
     const int8_t *in = (const int8_t *)th_tensor_data(e, p[CV_IN]);
     const int8_t *w = (const int8_t *)th_tensor_data(e, p[CV_FILT]);
@@ -74,11 +112,20 @@ void th_conv2d_dsp(th_engine_t *e, const int32_t *p) {
     const int32_t depth = p[CV_K_H] * p[CV_K_W] * p[CV_IN_C];
     const int pointwise = p[CV_K_H] == 1 && p[CV_K_W] == 1 && p[CV_STRIDE_H] == 1 && p[CV_STRIDE_W] == 1 &&
                           p[CV_PAD_H] == 0 && p[CV_PAD_W] == 0;
+    const int direct = !pointwise && (p[CV_IN_C] & 3) == 0;
     int8_t *col = (int8_t *)th_scratch(e, p[CV_SCRATCH_OFF]);
-    int32_t *wide = (int32_t *)(void *)(col + (pointwise ? 0 : ((2 * depth + 3) & ~3)));
+    int32_t *wide = (int32_t *)(void *)(col + (pointwise || direct ? 0 : ((2 * depth + 3) & ~3)));
     for (int32_t i = 0; i < pixels; i += 2) {
         const int two = i + 1 < pixels;
         const int8_t *r0, *r1;
+        if (direct) {
+            gather_wide(in, p, i, 0, two ? 2 : 1, wide);
+            if (two) {
+                gather_wide(in, p, i + 1, 1, 2, wide);
+            }
+            th_dsp_gemm_x16(wide, two, out + i * out_c, two ? out + (i + 1) * out_c : 0, w, out_c, depth, &q);
+            continue;
+        }
         if (pointwise) {
             r0 = in + i * depth;
             r1 = two ? r0 + depth : 0;
