@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         plan = compile_model(data, source=str(args.model))
     except (TfliteFormatError, CompileError) as exc:
         raise ValueError(str(exc)) from None
-    runner = make_runner(args.runner, plan, board)
+    runner = make_runner(args.runner, plan, board, data)
     try:
         with Progress(transient=True) as progress:
             task = progress.add_task(f"verify on {runner.name}", total=args.inputs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -30,12 +31,12 @@ class PlanRunner(Protocol):
     def close(self) -> None: ...
 
 
-RunnerFactory = Callable[[CompiledPlan, Any], PlanRunner]
+RunnerFactory = Callable[[CompiledPlan, Any, bytes], PlanRunner]
 _RUNNERS: dict[str, RunnerFactory] = {}
 
 
 def register_runner(name: str, factory: RunnerFactory) -> None:
-    """Make a runner available to verify (factory(plan, board) -> PlanRunner)."""
+    """Make a runner available to verify: factory(plan, board, tflite_bytes) -> PlanRunner."""
     _RUNNERS[name] = factory
 
 
@@ -43,10 +44,10 @@ def runner_names() -> list[str]:
     return sorted(_RUNNERS)
 
 
-def make_runner(name: str, plan: CompiledPlan, board: Any = None) -> PlanRunner:
+def make_runner(name: str, plan: CompiledPlan, board: Any = None, model_bytes: bytes = b"") -> PlanRunner:
     if name not in _RUNNERS:
         raise ValueError(f"unknown runner {name!r}; available: {', '.join(runner_names())}")
-    return _RUNNERS[name](plan, board)
+    return _RUNNERS[name](plan, board, model_bytes)
 
 
 @dataclass
@@ -72,13 +73,68 @@ class HostRunner:
         pass
 
 
-def _host_factory(plan: CompiledPlan, board: Any) -> PlanRunner:
+def _host_factory(plan: CompiledPlan, board: Any, model_bytes: bytes) -> PlanRunner:
     dsp = bool(getattr(getattr(board, "core", None), "dsp", True))
     return HostRunner(plan, dsp=dsp, name="host-dsp" if dsp else "host-ref")
 
 
+@dataclass
+class TwinRunner:
+    """The board's emulated twin (QEMU + the DUT firmware with this engine built for its core).
+
+    Inputs go through the DUT protocol; outputs and intermediates are read back as raw tensor
+    bytes with the firmware's ``tensor INDEX LAST_OP`` command (th_engine_invoke_until +
+    th_engine_tensor), so float outputs are compared exactly too.
+    """
+
+    plan: CompiledPlan
+    board: Any
+    model_bytes: bytes
+    name: str = "twin"
+
+    def __post_init__(self) -> None:
+        from harness.runtime.model_prep import prepare_model
+        from harness.runtime.targets import TwinTarget
+
+        if self.board is None:
+            raise ValueError("the twin runner needs a board")
+        self.name = f"{self.board.name}@twin"
+        self.model = prepare_model(self.model_bytes, name=Path(self.plan.source).stem[:32] or "model")
+        if self.model.plan.plan_hash != self.plan.plan_hash:
+            raise ValueError("the twin runner compiled a different plan than the one being verified")
+        self.target = TwinTarget(self.board)
+        self.target.load(self.model)
+
+    def _load(self, x: np.ndarray) -> None:
+        spec = self.plan.input
+        data = np.ascontiguousarray(np.asarray(x).astype(spec.dtype)).tobytes()
+        self.target.client.load_input(data)
+
+    def _read(self, index: int, last_op: int, shape: tuple[int, ...], dtype: str) -> np.ndarray:
+        dump = self.target.client.tensor(index, last_op)
+        return np.frombuffer(dump.data, dtype=dtype).reshape(shape).copy()
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        self._load(x)
+        out = self.plan.output
+        return self._read(out.index, len(self.plan.ops) - 1, out.shape, out.dtype)
+
+    def intermediates(self, x: np.ndarray, shapes: dict[int, tuple[tuple[int, ...], str]]) -> dict[int, np.ndarray]:
+        self._load(x)
+        result: dict[int, np.ndarray] = {}
+        for op_index, outputs in enumerate(self.plan.op_outputs):
+            for t in outputs:
+                shape, dtype = shapes[t]
+                result[t] = self._read(t, op_index, shape, dtype)
+        return result
+
+    def close(self) -> None:
+        self.target.close()
+
+
 register_runner("host", _host_factory)
-register_runner("host-ref", lambda plan, board: HostRunner(plan, dsp=False, name="host-ref"))
+register_runner("host-ref", lambda plan, board, data: HostRunner(plan, dsp=False, name="host-ref"))
+register_runner("twin", lambda plan, board, data: TwinRunner(plan, board, data))
 
 
 @dataclass

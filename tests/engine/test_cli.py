@@ -89,7 +89,7 @@ def test_verify_names_the_first_differing_op(tmp_path, capsys, monkeypatch):
             res = super().intermediates(x, shapes)
             return {t: self._skew(a, t) for t, a in res.items()}
 
-    monkeypatch.setitem(verify_mod._RUNNERS, "skewed", lambda plan, board: Skewed(plan, dsp=False, name="skewed"))
+    monkeypatch.setitem(verify_mod._RUNNERS, "skewed", lambda plan, board, data: Skewed(plan, dsp=False, name="skewed"))
     rc = main(["verify", str(KWS), "--board", "nucleo-f446re", "--inputs", "2", "--runner", "skewed"])
     assert rc == 1
     out = capsys.readouterr().out
@@ -104,3 +104,14 @@ def test_plan_header_constants_match_c():
     assert f"#define TH_PLAN_VERSION {pf.PLAN_VERSION}u" in text
     for name, code in pf.OPCODES.items():
         assert re.search(rf"TH_OP_{name} = {code},", text), name
+
+
+@pytest.mark.twin
+def test_verify_on_the_twin_with_intermediates(capsys):
+    import shutil
+
+    if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("QEMU or the ARM toolchain not installed")
+    rc = main(["verify", str(KWS), "--board", "nucleo-f446re", "--runner", "twin", "--inputs", "2", "--intermediates"])
+    assert rc == 0
+    assert "2/2 inputs bit-exact" in capsys.readouterr().out
