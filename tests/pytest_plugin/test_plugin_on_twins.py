@@ -82,7 +82,7 @@ def ad01():
 
 
 def test_profiles_every_twin_and_records_junit_properties(pytester: pytest.Pytester, ad01) -> None:
-    pytester.makepyfile(test_suite=f"""
+    pytester.makepyfile(test_pluginrun_suite=f"""
         from harness.pytest_plugin import assert_bit_exact, assert_latency
 
         def test_ad01(profile_model, board):
@@ -130,7 +130,7 @@ def test_profiles_every_twin_and_records_junit_properties(pytester: pytest.Pytes
 
 
 def test_several_duts_in_one_test_are_bit_exact_with_each_other_and_the_oracle(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_pair=f"""
+    pytester.makepyfile(test_pluginrun_pair=f"""
         import numpy as np
         from harness.pytest_plugin import assert_bit_exact
 
@@ -159,7 +159,7 @@ def test_several_duts_in_one_test_are_bit_exact_with_each_other_and_the_oracle(p
 
 
 def test_markers_choose_the_boards_a_test_runs_on(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_markers=f"""
+    pytester.makepyfile(test_pluginrun_markers=f"""
         import pytest
 
         @pytest.mark.core("cortex-m7")
@@ -193,7 +193,7 @@ def test_markers_choose_the_boards_a_test_runs_on(pytester: pytest.Pytester) -> 
 
 
 def test_absent_real_boards_skip_with_the_reason(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_absent="""
+    pytester.makepyfile(test_pluginrun_absent="""
         import pytest
 
         def test_any(dut):
@@ -235,7 +235,7 @@ def test_a_board_failing_repeatedly_is_marked_broken_and_skipped(pytester: pytes
         def tinyhil_twin_console():
             return faulty_twin_consoles({{"{F446}": FaultPlan(close_after_device_bytes=0, direction="from_device")}})
     """)
-    pytester.makepyfile(test_many="""
+    pytester.makepyfile(test_pluginrun_many="""
         import pytest
 
         @pytest.mark.parametrize("i", range(5))
@@ -260,7 +260,7 @@ def test_a_board_failing_repeatedly_is_marked_broken_and_skipped(pytester: pytes
 def test_a_board_recovers_after_isolated_faults(pytester: pytest.Pytester) -> None:
     # QEMU is killed under three of the tests; the plugin restarts the twin before the next test,
     # and since the faults are never three in a row the board stays in use.
-    pytester.makepyfile(test_flaky="""
+    pytester.makepyfile(test_pluginrun_flaky="""
         import pytest
 
         @pytest.mark.parametrize("kill", [True, False, True, True, False, True])
@@ -280,7 +280,7 @@ def test_a_board_recovers_after_isolated_faults(pytester: pytest.Pytester) -> No
 
 
 def test_expect_failure_shows_the_console_and_the_test_log(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_expect="""
+    pytester.makepyfile(test_pluginrun_expect="""
         def test_expect(dut):
             dut.write("name")
             assert dut.expect(r"m-name-dut-\\[(.*)\\]").group(1) == f"tinyhil-{dut.name}"
@@ -300,7 +300,7 @@ def test_expect_failure_shows_the_console_and_the_test_log(pytester: pytest.Pyte
 
 
 def test_latency_assertion_on_a_twin_gives_the_modelled_numbers(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_budget=f"""
+    pytester.makepyfile(test_pluginrun_budget=f"""
         from harness.pytest_plugin import assert_latency
 
         def test_budget(profile_model):
@@ -317,7 +317,7 @@ def test_latency_assertion_on_a_twin_gives_the_modelled_numbers(pytester: pytest
 def test_board_scope_comes_from_the_ini_file(pytester: pytest.Pytester) -> None:
     # With function scope every test gets the board afresh (a new boot in its console log);
     # with the default session scope the second test finds the twin already running.
-    pytester.makepyfile(test_scope="""
+    pytester.makepyfile(test_pluginrun_scope="""
         def test_first(dut):
             assert dut.client.name()
 
@@ -335,7 +335,7 @@ def test_board_scope_comes_from_the_ini_file(pytester: pytest.Pytester) -> None:
 
 
 def test_usage_errors_are_reported_before_any_test(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_x="def test_x(board):\n    pass\n")
+    pytester.makepyfile(test_pluginrun_x="def test_x(board):\n    pass\n")
     result = run_suite(pytester, "--twin", "--hardware")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "--twin and --hardware exclude each other" in result.stderr.str()
@@ -372,7 +372,7 @@ def test_explicit_port_and_probe_make_a_real_board_target(pytester: pytest.Pytes
     # No probe is attached here, so nothing talks to the board: the test only takes the target,
     # which shows the resource (port, probe ID from the ini file) reached the driver unchanged.
     pytester.makeini(f"[pytest]\ntinyhil_probe_ids =\n    {F446}=0668FF000000000000000001\n")
-    pytester.makepyfile(test_hw=f"""
+    pytester.makepyfile(test_pluginrun_hw=f"""
         def test_target(board, tinyhil_port, tinyhil_probe_id):
             assert not board.is_twin and board.name == "{F446}"
             assert board.port == "rfc2217://127.0.0.1:4001"
