@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,3 +156,54 @@ def test_intermediate_reused_memory_is_refused(kws_plan):
         engine.tensor(first_out, (1, 25, 5, 64), "int8")
     # the model output is always readable
     assert engine.tensor(kws_plan.output.index, kws_plan.output.shape, "int8").shape == (1, 12)
+
+
+def _mutated_plans(blob: bytes, count: int, seed: int) -> list[bytes]:
+    rng = np.random.default_rng(seed)
+    hdr = struct.unpack_from(pf.HEADER_FORMAT, blob, 0)
+    params_off, params_bytes = hdr[7], hdr[8]
+    plans = []
+    for _ in range(count):
+        bad = bytearray(blob)
+        for _k in range(int(rng.integers(1, 3))):
+            word = int(rng.integers(0, params_bytes // 4))
+            value = int(rng.choice([0, 1, -1, 2, 3, 7, 64, 1000, -129, 2**20, int(rng.integers(-300, 300))]))
+            struct.pack_into("<i", bad, params_off + 4 * word, value)
+        plans.append(_restamp(bad))
+    return plans
+
+
+@pytest.mark.parametrize("dsp", [0, 1], ids=["ref", "dsp"])
+def test_validated_plans_with_mutated_params_run_safely(kws_plan, tmp_path, dsp):
+    """Mutate op parameters (CRC re-stamped, so only the op checks stand guard): every plan the
+    validator accepts must run without touching memory outside the plan, its arena and the engine
+    state. The engine is built with AddressSanitizer + UBSan and given exactly the arena asked for."""
+    import shutil
+    import subprocess
+
+    from harness.engine.host_build import INCLUDE_DIR, SRC_DIR
+
+    cc = shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no host gcc")
+    exe = tmp_path / "plan_runner"
+    driver = Path(__file__).parent / "c" / "plan_runner.c"
+    build = subprocess.run(
+        [cc, "-std=c11", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
+         "-fno-sanitize-recover=all", f"-DTH_USE_DSP={dsp}", f"-I{INCLUDE_DIR}", str(driver),
+         *map(str, sorted(SRC_DIR.glob("*.c"))), "-lm", "-o", str(exe)],
+        capture_output=True, text=True)
+    if build.returncode != 0 and "sanitize" in build.stderr:
+        pytest.skip("sanitizers not available")
+    assert build.returncode == 0, build.stderr
+    files = []
+    for i, blob in enumerate([kws_plan.blob, *_mutated_plans(kws_plan.blob, 200, seed=5 + dsp)]):
+        f = tmp_path / f"p{i}.thplan"
+        f.write_bytes(blob)
+        files.append(str(f))
+    run = subprocess.run([str(exe), *files], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    codes = [int(line.split()[1]) for line in run.stdout.splitlines()]
+    assert codes[0] == 0  # the unmodified plan
+    accepted, rejected = codes.count(0), sum(1 for c in codes if c < 0)
+    assert rejected > 50 and accepted > 10, (accepted, rejected)  # both branches exercised

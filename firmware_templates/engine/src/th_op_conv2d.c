@@ -28,6 +28,27 @@ int th_check_multipliers(const th_plan_view_t *v, int32_t t, int32_t count) {
     return 1;
 }
 
+/* Scratch the DSP kernels need (see th_dsp_conv2d.c / th_dsp_depthwise_conv2d.c); checked for
+ * every plan that carries the DSP tensors, whatever the build, so a plan is portable. */
+static uint64_t dsp_scratch_needed(const int32_t *p, int depthwise) {
+    if (depthwise) {
+        if (p[CV_WDSP] < 0) {
+            return 0;
+        }
+        const uint64_t band_w = (uint64_t)(p[CV_OUT_W] - 1) * (uint64_t)p[CV_STRIDE_W] +
+                                (uint64_t)(p[CV_K_W] - 1) * (uint64_t)p[CV_DIL_W] + 1u;
+        return 4u * (uint64_t)(p[CV_IN_C] >> 2) * (uint64_t)p[CV_K_H] * band_w;
+    }
+    if (p[CV_KSUM] < 0) {
+        return 0;
+    }
+    const uint64_t depth = (uint64_t)p[CV_K_H] * (uint64_t)p[CV_K_W] * (uint64_t)p[CV_IN_C];
+    const int pointwise = p[CV_K_H] == 1 && p[CV_K_W] == 1 && p[CV_STRIDE_H] == 1 && p[CV_STRIDE_W] == 1 &&
+                          p[CV_PAD_H] == 0 && p[CV_PAD_W] == 0;
+    const int staged = !pointwise && (p[CV_IN_C] & 3) != 0;
+    return ((4u * depth + 4u + 3u) & ~(uint64_t)3) + (staged ? ((2u * depth + 3u) & ~(uint64_t)3) : 0u);
+}
+
 int th_check_conv_like(const th_plan_view_t *v, const int32_t *p, uint32_t n, int depthwise) {
     if (n != CV_NPARAMS) {
         return 0;
@@ -64,7 +85,8 @@ int th_check_conv_like(const th_plan_view_t *v, const int32_t *p, uint32_t n, in
            th_check_opt_tensor(v, p[CV_WDSP], TH_TYPE_INT8,
                                depthwise ? (uint32_t)(p[CV_OUT_C] & ~3) * (uint32_t)(p[CV_K_H] * p[CV_K_W]) : 0) &&
            th_check_output(v, p[CV_OUT], TH_TYPE_INT8, out_elems) &&
-           th_check_scratch(v, p[CV_SCRATCH_OFF], p[CV_SCRATCH_BYTES]);
+           th_check_scratch(v, p[CV_SCRATCH_OFF], p[CV_SCRATCH_BYTES]) &&
+           (uint64_t)p[CV_SCRATCH_BYTES] >= dsp_scratch_needed(p, depthwise);
 }
 
 int th_check_conv2d(const th_plan_view_t *v, const int32_t *p, uint32_t n) {
