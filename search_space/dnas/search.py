@@ -13,7 +13,11 @@ the budget so the argmax, which is not the expectation, still fits). Hinges on *
 make the three terms comparable; λ = 2 for each by default: one unit of relative excess then costs
 about as much as the cross-entropy of a poor classifier, large enough to pull the distribution
 inside the budget within an epoch or two, small enough not to dominate the accuracy signal once
-inside (the hinge is then zero). Weights and architecture logits are updated from the same batch
+inside (the hinge is then zero). A lower hinge on latency, λ_under · max(0, 0.8 − E_z[latency]/(m·L))
+with λ_under = 1, keeps the search from settling far below the budget: the upper hinges push the
+whole distribution down hard at the start (a uniform distribution is far over any small budget)
+and the accuracy signal alone pulls widths back up only slowly; the band 0.8–1 × m·L is where the
+accuracy term decides (set ``lambda_under=0`` for the pure MicroNets-style upper hinges). Weights and architecture logits are updated from the same batch
 (Adam each); the first ``warmup_epochs`` train weights only. τ decays exponentially from
 ``tau_start`` to ``tau_end`` over the epochs.
 
@@ -62,7 +66,7 @@ class SearchConfig:
     epochs: int = 20
     batch_size: int = 64
     weight_lr: float = 2e-3
-    arch_lr: float = 2e-2
+    arch_lr: float = 5e-2
     tau_start: float = 5.0
     tau_end: float = 0.3
     warmup_epochs: int = 2
@@ -70,6 +74,8 @@ class SearchConfig:
     lambda_sram: float = 2.0
     lambda_flash: float = 2.0
     margin: float = 0.95
+    lambda_under: float = 1.0  # latency far below the budget: weight of the lower hinge
+    under_fraction: float = 0.8  # ... below this fraction of the (margin-scaled) latency budget
     finetune_epochs: int = 10
     finetune_lr: float = 1e-3
     val_fraction: float = 0.1
@@ -240,7 +246,9 @@ def run_search(
         p_lat = tf.nn.relu(lat / lat_t - 1.0)
         p_sram = tf.nn.relu(r.sram_smooth_bytes / sram_t - 1.0)
         p_flash = tf.nn.relu(r.flash_bytes / flash_t - 1.0)
-        total = config.lambda_latency * p_lat + config.lambda_sram * p_sram + config.lambda_flash * p_flash
+        p_under = tf.nn.relu(config.under_fraction - lat / lat_t)
+        total = (config.lambda_latency * p_lat + config.lambda_sram * p_sram + config.lambda_flash * p_flash
+                 + config.lambda_under * p_under)
         return total, lat, r.sram_smooth_bytes, r.flash_bytes
 
     w_opt.build(net.weight_variables)
