@@ -75,7 +75,8 @@ class PipelineResult:
     search_history: list[dict[str, Any]] = field(default_factory=list)
     search_seconds: float = 0.0
     federated_history: list[dict[str, Any]] = field(default_factory=list)
-    predicted_latency_ms: float = 0.0
+    predicted_latency_ms: float = 0.0  # the proxy line DNAS searched with
+    predicted_latency_layer_ms: float | None = None  # the fit's per-layer-type model, for comparison
     measured_latency_ms: float = 0.0
     cycles: int = 0
     working_memory_bytes: int = 0
@@ -256,13 +257,20 @@ def run_pipeline(config: PipelineConfig, out_dir: Path, *, store_path: Path | No
         plan_slot = target.image.plan_slot_bytes
     timings["deploy_s"] = time.perf_counter() - t3
     predicted = line.predict_ms(prepared.counts.paper_ops)
+    try:
+        layer_ms: float | None = fit.predict({"ops": prepared.counts.paper_ops, "layers": prepared.layers,
+                                              "ops_by_layer_type": prepared.ops_by_layer_type}, use="layer_model").ms
+    except (ValueError, KeyError) as exc:
+        log.info("no per-layer-type prediction: %s", exc)
+        layer_ms = None
     res = PipelineResult(
         config=config, limits=limits, out_dir=out_dir,
         latency_fit={"board": fit.board, "space": fit.space, "slope_ms_per_mop": line.slope,
                      "intercept_ms": line.intercept, "n": fit.proxy.n, "r2": fit.proxy.r2, "fitted_now": fitted_now},
         spec=spec.to_dict(), search_history=result.history, search_seconds=timings["search_s"],
         federated_history=[r.as_dict() for r in history],
-        predicted_latency_ms=predicted, measured_latency_ms=profile.latency_ms, cycles=int(profile.cycles_median),
+        predicted_latency_ms=predicted, predicted_latency_layer_ms=layer_ms, measured_latency_ms=profile.latency_ms,
+        cycles=int(profile.cycles_median),
         working_memory_bytes=prepared.counts.peak_sram_bytes,
         arena_needed_bytes=prepared.plan.arena_bytes + prepared.plan.input.nbytes,
         plan_bytes=prepared.plan.plan_bytes, plan_slot_bytes=plan_slot, flash_estimate_bytes=prepared.counts.flash_bytes,
