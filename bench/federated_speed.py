@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
-import argparse
 import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: threads only add overhead
+
+import argparse  # noqa: E402
 import time
 
 from datasets.synthetic_feddyn import SyntheticSpec, generate_synthetic
