@@ -16,7 +16,8 @@ from harness.boards import get_board
 
 pytestmark = pytest.mark.twin
 
-DSP_CASES = [c for c in CASES if c.expect_op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D")
+DSP_CASES = [c for c in CASES if c.expect_op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D",
+                                                 "MAX_POOL_2D")
              or c.name in ("concat_channels", "add_residual")]
 
 

@@ -29,7 +29,22 @@ static inline int32_t th_sxtab16_odd(int32_t acc, int32_t x) {
     __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
     return r;
 }
+/* Per-byte signed maximum: SSUB8 sets the GE flags per byte, SEL picks by them. One asm block so
+ * nothing can be scheduled between the two. */
+static inline int32_t th_smax8x4(int32_t a, int32_t b) {
+    int32_t r, t;
+    __asm__("ssub8 %1, %2, %3\n\tsel %0, %2, %3" : "=r"(r), "=&r"(t) : "r"(a), "r"(b) : "cc");
+    return r;
+}
 #else
+static inline int32_t th_smax8x4(int32_t a, int32_t b) {
+    uint32_t r = 0;
+    for (int i = 0; i < 4; i++) {
+        const int8_t x = (int8_t)(uint8_t)((uint32_t)a >> (8 * i)), y = (int8_t)(uint8_t)((uint32_t)b >> (8 * i));
+        r |= (uint32_t)(uint8_t)(x > y ? x : y) << (8 * i);
+    }
+    return (int32_t)r;
+}
 static inline int32_t th_sxtb16_odd(int32_t x) { return __sxtb16(th_ror8(x)); }
 static inline int32_t th_sxtab16_odd(int32_t acc, int32_t x) { return __sxtab16(acc, th_ror8(x)); }
 #endif

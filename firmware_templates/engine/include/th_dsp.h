@@ -32,5 +32,6 @@ void th_conv2d_dsp(th_engine_t *e, const int32_t *p);
 void th_depthwise_conv2d_dsp(th_engine_t *e, const int32_t *p);
 void th_fully_connected_dsp(th_engine_t *e, const int32_t *p);
 void th_average_pool2d_dsp(th_engine_t *e, const int32_t *p);
+void th_max_pool2d_dsp(th_engine_t *e, const int32_t *p);
 
 #endif /* TH_DSP_H */

@@ -22,6 +22,7 @@ int th_check_pool2d(const th_plan_view_t *v, const int32_t *p, uint32_t n) {
            th_check_output(v, p[PL_OUT], TH_TYPE_INT8, out_elems);
 }
 
+#if !TH_USE_DSP
 static void pool(th_engine_t *e, const int32_t *p, int is_max) {
     const int8_t *in = (const int8_t *)th_tensor_data(e, p[PL_IN]);
     int8_t *out = (int8_t *)th_tensor_data(e, p[PL_OUT]);
@@ -65,6 +66,8 @@ static void pool(th_engine_t *e, const int32_t *p, int is_max) {
     }
 }
 
+#endif
+
 #if TH_USE_DSP
 #include "th_dsp.h"
 #endif
@@ -77,4 +80,10 @@ void th_run_average_pool2d(th_engine_t *e, const int32_t *p) {
 #endif
 }
 
-void th_run_max_pool2d(th_engine_t *e, const int32_t *p) { pool(e, p, 1); }
+void th_run_max_pool2d(th_engine_t *e, const int32_t *p) {
+#if TH_USE_DSP
+    th_max_pool2d_dsp(e, p);
+#else
+    pool(e, p, 1);
+#endif
+}
