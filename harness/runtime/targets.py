@@ -61,6 +61,10 @@ class Target(ABC):
     def client(self) -> DutClient: ...
 
     @abstractmethod
+    def boot(self) -> None:
+        """Bring the board up with whatever plan it has (a twin: an empty plan slot)."""
+
+    @abstractmethod
     def load(self, model: PreparedModel) -> None:
         """Make ``model``'s plan the one the board runs, and leave the board booted and ready."""
 
@@ -130,18 +134,26 @@ class TwinTarget(Target):
     def client(self) -> DutClient:
         return self.session.client
 
+    def _start(self, tag: str, plan: bytes | None, model_name: str) -> None:
+        self._n += 1
+        session = TwinSession(
+            self.image, plan=plan, model=model_name[:32], board=self.board, timing=True,
+            workdir=self.workdir / f"{self._n:05d}-{tag}", boot_timeout=self.boot_timeout,
+            command_timeout=self.command_timeout, console_url=self.console_url,
+        )
+        self._session = session.start()
+
+    def boot(self) -> None:
+        """Start the twin with an empty plan slot unless a session exists (a session that died stays
+        dead, so its crash can be seen, until recover())."""
+        if self._session is None:
+            self._start("boot", None, "")
+
     def load(self, model: PreparedModel) -> None:
         if self._session is not None and self._session.alive() and self._loaded_plan == model.plan.plan_hash:
             return
         self._stop()
-        self._n += 1
-        workdir = self.workdir / f"{self._n:05d}-{model.hash}"
-        session = TwinSession(
-            self.image, plan=model.plan.blob, model=model.name[:32], board=self.board, timing=True,
-            workdir=workdir, boot_timeout=self.boot_timeout, command_timeout=self.command_timeout,
-            console_url=self.console_url,
-        )
-        self._session = session.start()
+        self._start(model.hash, model.plan.blob, model.name)
         self._loaded_plan = model.plan.plan_hash
         info = self.client.plan()
         if not info.ok:
@@ -212,6 +224,9 @@ class HardwareTarget(Target):
             self._disconnect()
             self.flasher.program([FlashRequest(self.image.bin, self.flasher.flash_base, "firmware")])
             self.client.wait_boot(timeout=self.boot_timeout)
+
+    def boot(self) -> None:
+        self.ensure_firmware()
 
     def load(self, model: PreparedModel) -> None:
         self.ensure_firmware()
