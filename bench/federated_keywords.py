@@ -1,7 +1,7 @@
 """Rounds to target accuracy per algorithm on the espeak-ng keyword data set (16 voices = 16 devices,
 10 keywords, 49x10 MFCCs; accuracy on held-out clips of every voice).
 
-    PYTHONPATH=. python bench/federated_keywords.py [--rounds 100] [--model mlp:64] [--participation 0.25]
+    PYTHONPATH=. python bench/federated_keywords.py [--rounds 150] [--model mlp:64] [--participation 0.25] [--alpha 0.1]
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from federated.participation import Participation
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=150)
     parser.add_argument("--model", default="mlp:64")
     parser.add_argument("--participation", type=float, default=0.25)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--alpha", type=float, default=0.1, help="FedDyn alpha (0.1 suits this set; 0.01 is slower)")
     parser.add_argument("--targets", type=float, nargs="+", default=[0.80, 0.85])
     args = parser.parse_args()
     dataset = load_keyword_dataset(progress=False)
@@ -36,6 +37,7 @@ def main() -> None:
     print(f"{'algorithm':10} {head} {'best':>6} {'final':>6} {'s/round':>8}")
     for name in ALL_ALGORITHMS:
         spec = ExperimentSpec(algorithm=name, rounds=args.rounds, model=args.model,
+                              hyperparameters={"alpha": args.alpha} if name == "feddyn" else {},
                               participation=Participation(args.participation),
                               local=LocalTrainingConfig(learning_rate=args.lr, epochs=args.epochs))
         started = time.perf_counter()

@@ -11,6 +11,7 @@ import numpy as np
 from datasets.federated_dataset import FederatedDataset
 from federated.algorithms import make_algorithm
 from federated.algorithms.base import Algorithm
+from federated.blas_threads import single_blas_thread
 from federated.inprocess import InProcessDispatcher
 from federated.local_sgd import LocalTrainingConfig
 from federated.metrics import RoundMetrics
@@ -120,7 +121,8 @@ def run_experiment(
 
     if spec.backend == "inprocess":
         server, _, _ = build_server(spec, dataset, model=model)
-        drive(server)
+        with single_blas_thread():
+            drive(server)
         return server.history
     if spec.backend == "flower":
         from federated.flower_backend import FlowerDispatcher, make_client_app, run_flower_simulation

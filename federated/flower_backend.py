@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from federated.algorithms.base import Algorithm, Arrays, DeviceReply, DeviceTask
+from federated.blas_threads import single_blas_thread
 from federated.device import DeviceRunner
 from federated.local_sgd import LocalTrainingConfig
 from federated.models import FlatModel
@@ -74,7 +75,8 @@ def make_client_app(
         task = DeviceTask(device=device, size_weight=float(config["size_weight"]), round=int(config["round"]))
         state = _from_record(context.state[STATE_KEY]) if STATE_KEY in context.state else {}
         runner = DeviceRunner(algorithm, model, np.asarray(device_x[device], np.float64), device_y[device], local, seed)
-        reply, new_state = runner.train(_from_record(msg.content["payload"]), task, state)
+        with single_blas_thread():
+            reply, new_state = runner.train(_from_record(msg.content["payload"]), task, state)
         context.state[STATE_KEY] = _to_record(new_state)
         metrics = {"n_samples": reply.n_samples, **{k: float(v) for k, v in reply.metrics.items()}}
         return Message(RecordDict({"reply": _to_record(reply.arrays), "metrics": MetricRecord(metrics)}), reply_to=msg)
