@@ -17,8 +17,6 @@ wheel; buffers are 16-byte aligned like the converter's.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,7 @@ import flatbuffers
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as S
 
+from harness.atomic_io import write_bytes_atomic
 from search_space.graph import Graph, GraphOp, lower_spec
 from search_space.spec import ArchSpec
 
@@ -313,14 +312,4 @@ def spec_to_tflite(
 
 def write_tflite(data: bytes, path: str | Path) -> Path:
     """Write .tflite bytes atomically (temp file + rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_bytes_atomic(path, data)

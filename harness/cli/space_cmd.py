@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from harness.atomic_io import write_text_atomic
 
 __all__ = ["register", "run"]
 
@@ -78,13 +79,6 @@ def _load_specs(target: str) -> list[Any]:
             where = f"{path}[{i}]" if isinstance(data, list) else str(path)
             raise ValueError(f"{where}: {exc}") from None
     return specs
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _run_list(args: argparse.Namespace) -> int:
@@ -176,7 +170,7 @@ def _run_sample(args: argparse.Namespace) -> int:
         )
     text = json.dumps([s.to_dict() for s in specs], indent=2)
     if args.output:
-        _write_atomic(args.output, text + "\n")
+        write_text_atomic(args.output, text + "\n")
     else:
         print(text)
     return 0

@@ -18,13 +18,13 @@ offset type   field
 
 from __future__ import annotations
 
-import os
 import re
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness.atomic_io import write_bytes_atomic
 
 SLOT_MAGIC = 0x53504854
 SLOT_VERSION = 1
@@ -82,15 +82,4 @@ def unpack_plan_slot(blob: bytes) -> PlanSlotContents:
 
 def write_plan_slot(path: Path, plan: bytes, model: str = "", *, slot_bytes: int | None = None) -> Path:
     """Write the slot image to ``path`` atomically (temp file + rename)."""
-    data = pack_plan_slot(plan, model, slot_bytes=slot_bytes)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_bytes_atomic(path, pack_plan_slot(plan, model, slot_bytes=slot_bytes))

@@ -7,10 +7,10 @@ whatever was appended (and any log that appeared) is the test's console, concate
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from harness.atomic_io import write_text_atomic
 
 LOG_NAME = "console.log"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@=+-]+")
@@ -54,13 +54,4 @@ def per_test_log_path(logdir: Path, nodeid: str, target_name: str) -> Path:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
