@@ -60,36 +60,48 @@ void th_dsp_gemm_x16(const int32_t *xexp, int two_rows, int8_t *out0, int8_t *ou
         const int32_t *xp = xexp;
         if (two_rows) {
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-            /* the same loop in assembly: GCC spills one pointer of this 14-register loop */
+            /* the same loop in assembly (GCC spills one pointer of this 14-register loop), two
+             * groups per iteration after an odd one */
             if (groups > 0) {
                 int32_t g = groups, x0e, x0o, x1e, x1o, ve, vo;
+#define TH_GEMM_BODY                                        \
+    "ldr %[x0e], [%[xp]], #16\n\t"                           \
+    "ldr %[x0o], [%[xp], #-12]\n\t"                          \
+    "ldr %[x1e], [%[xp], #-8]\n\t"                           \
+    "ldr %[x1o], [%[xp], #-4]\n\t"                           \
+    "ldr %[vo], [%[w0]], #4\n\t"                             \
+    "sxtb16 %[ve], %[vo]\n\t"                                \
+    "sxtb16 %[vo], %[vo], ror #8\n\t"                        \
+    "smlad %[s00], %[x0e], %[ve], %[s00]\n\t"                \
+    "smlad %[s10], %[x1e], %[ve], %[s10]\n\t"                \
+    "ldr %[ve], [%[w1]], #4\n\t"                             \
+    "smlad %[s00], %[x0o], %[vo], %[s00]\n\t"                \
+    "smlad %[s10], %[x1o], %[vo], %[s10]\n\t"                \
+    "sxtb16 %[vo], %[ve], ror #8\n\t"                        \
+    "sxtb16 %[ve], %[ve]\n\t"                                \
+    "smlad %[s01], %[x0e], %[ve], %[s01]\n\t"                \
+    "smlad %[s11], %[x1e], %[ve], %[s11]\n\t"                \
+    "smlad %[s01], %[x0o], %[vo], %[s01]\n\t"                \
+    "smlad %[s11], %[x1o], %[vo], %[s11]\n\t"
                 __asm__ volatile(
+                    "tst %[g], #1\n\t"
+                    "beq 2f\n\t"
+                    TH_GEMM_BODY
+                    "2:\n\t"
+                    "lsrs %[g], %[g], #1\n\t"
+                    "beq 3f\n\t"
                     "1:\n\t"
-                    "ldr %[x0e], [%[xp]], #16\n\t"
-                    "ldr %[x0o], [%[xp], #-12]\n\t"
-                    "ldr %[x1e], [%[xp], #-8]\n\t"
-                    "ldr %[x1o], [%[xp], #-4]\n\t"
-                    "ldr %[vo], [%[w0]], #4\n\t"
-                    "sxtb16 %[ve], %[vo]\n\t"
-                    "sxtb16 %[vo], %[vo], ror #8\n\t"
-                    "smlad %[s00], %[x0e], %[ve], %[s00]\n\t"
-                    "smlad %[s10], %[x1e], %[ve], %[s10]\n\t"
-                    "ldr %[ve], [%[w1]], #4\n\t"
-                    "smlad %[s00], %[x0o], %[vo], %[s00]\n\t"
-                    "smlad %[s10], %[x1o], %[vo], %[s10]\n\t"
-                    "sxtb16 %[vo], %[ve], ror #8\n\t"
-                    "sxtb16 %[ve], %[ve]\n\t"
-                    "smlad %[s01], %[x0e], %[ve], %[s01]\n\t"
-                    "smlad %[s11], %[x1e], %[ve], %[s11]\n\t"
+                    TH_GEMM_BODY
+                    TH_GEMM_BODY
                     "subs %[g], %[g], #1\n\t"
-                    "smlad %[s01], %[x0o], %[vo], %[s01]\n\t"
-                    "smlad %[s11], %[x1o], %[vo], %[s11]\n\t"
                     "bne 1b\n\t"
+                    "3:\n\t"
                     : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [xp] "+r"(xp),
                       [w0] "+r"(w0), [w1] "+r"(w1), [g] "+r"(g), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o),
                       [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [ve] "=&r"(ve), [vo] "=&r"(vo)
                     :
                     : "cc", "memory");
+#undef TH_GEMM_BODY
             }
 #else
             for (int32_t g = groups; g > 0; g--) {
