@@ -32,8 +32,11 @@ def test_engine_plans_fast_path_files(spec) -> None:
     # Every op's inputs and output are live together, so no plan can beat the working-memory bound.
     assert plan.arena_bytes >= counts.peak_sram_bytes
     has_add = any(layer.op == "ADD" for layer in counts.layers)
-    if not has_add:  # a plain chain needs exactly the largest input+output pair
-        assert plan.arena_bytes == counts.peak_sram_bytes
+    if not has_add:
+        # A plain chain needs exactly the largest input + output + kernel scratch of one op.
+        assert len(plan.ops) == len(counts.layers)
+        assert plan.arena_bytes == max(layer.working_bytes + op.scratch_bytes
+                                       for layer, op in zip(counts.layers, plan.ops, strict=True))
 
 
 def test_engine_runs_fast_path_bit_exact_with_tflm() -> None:
