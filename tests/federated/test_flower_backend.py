@@ -38,6 +38,7 @@ def assert_same_run(ckpt_a, ckpt_b):
         assert (ra["bytes_down"], ra["bytes_up"]) == (rb["bytes_down"], rb["bytes_up"])
 
 
+@pytest.mark.slow
 def test_flower_continues_an_inprocess_run_identically(tmp_path):
     """One Flower run (Ray start-up dominates) covers the whole path: FedDyn's server state and
     device states g_k written by the in-process backend after round 1 are imported into the
