@@ -50,7 +50,6 @@ def _plots(res: PipelineResult) -> list[tuple[str, str]]:
         ax[0].legend(fontsize=8)
         ax[1].plot(ep, [r["argmax_usage"]["sram_bytes"] / 1024 for r in res.search_history], "o-", label="argmax SRAM")
         ax[1].axhline(res.limits.sram_bytes / 1024, color="r", lw=1, label="SRAM budget")
-        ax[1].plot(ep, [r["train_acc"] for r in res.search_history], alpha=0)  # keeps epochs aligned
         ax[1].set_xlabel("search epoch")
         ax[1].set_ylabel("working memory (KiB)")
         ax[1].legend(fontsize=8)
