@@ -36,7 +36,7 @@ DEFAULT_HYPERPARAMETERS: dict[str, dict] = {
 class ExperimentSpec:
     algorithm: str = "feddyn"
     rounds: int = 100
-    model: str = "logistic"  # "logistic" or "mlp:H1,H2,..."
+    model: str = "logistic"  # "logistic", "mlp:H1,H2,..." or "spec:NAME_OR_JSON" (search_space)
     local: LocalTrainingConfig = field(default_factory=LocalTrainingConfig)
     participation: Participation = field(default_factory=Participation)
     seed: int = 0
@@ -57,7 +57,27 @@ def build_model(spec: ExperimentSpec, dataset: FederatedDataset) -> FlatModel:
         except ValueError:
             raise ValueError(f"model {spec.model!r}: expected mlp:H1,H2,... with integer widths") from None
         return MLP((n_in, *hidden, dataset.n_classes))
-    raise ValueError(f"unknown model {spec.model!r} (expected 'logistic' or 'mlp:H1,H2,...')")
+    if spec.model.startswith("spec:"):
+        return search_space_model(spec.model[5:], dataset, spec.seed)
+    raise ValueError(f"unknown model {spec.model!r} (expected 'logistic', 'mlp:H1,H2,...' or 'spec:NAME_OR_JSON')")
+
+
+def search_space_model(ref: str, dataset: FederatedDataset, seed: int) -> FlatModel:
+    """A Keras model built by ``search_space`` from a fixed spec name or an ArchSpec JSON file."""
+    from federated.keras_model import KerasFlatModel
+    from search_space.fixed import fixed_spec, list_fixed
+    from search_space.keras_builder import build_keras_model
+    from search_space.spec import ArchSpec
+
+    arch = fixed_spec(ref) if ref in list_fixed() else ArchSpec.load(ref)
+    n_in = int(np.prod(dataset.feature_shape))
+    if int(np.prod(arch.input_shape)) != n_in:
+        raise ValueError(f"model spec {ref!r}: input shape {list(arch.input_shape)} does not hold the data set's "
+                         f"{n_in} features per item")
+    if arch.num_classes < dataset.n_classes:
+        raise ValueError(f"model spec {ref!r}: {arch.num_classes} classes, the data set has {dataset.n_classes}")
+    return KerasFlatModel(lambda: build_keras_model(arch, seed=seed), outputs_probabilities=True,
+                          input_shape=tuple(arch.input_shape))
 
 
 def run_config(spec: ExperimentSpec, algorithm: Algorithm, dataset: FederatedDataset, model: FlatModel) -> RunConfig:

@@ -2,8 +2,9 @@
 
 ``KerasFlatModel`` wraps any Keras model given as a builder function (e.g. one built from a
 search_space spec) behind the same flat-parameter interface as the NumPy models, so every algorithm
-and backend runs unchanged.  Only trainable weights are federated; non-trainable ones (e.g. batch
-norm statistics) stay as built.  The model must output logits, or probabilities with
+and backend runs unchanged.  Only trainable weights are federated; non-trainable ones (batch norm
+moving statistics) are not exchanged: in process they are shared by all devices of the one Keras
+object, on Flower each client keeps its own.  The model must output logits, or probabilities with
 ``outputs_probabilities=True``.
 """
 
@@ -18,10 +19,17 @@ import numpy as np
 
 
 class KerasFlatModel:
-    def __init__(self, builder: Callable[[], object], *, outputs_probabilities: bool = False) -> None:
+    def __init__(
+        self,
+        builder: Callable[[], object],
+        *,
+        outputs_probabilities: bool = False,
+        input_shape: tuple[int, ...] | None = None,
+    ) -> None:
         import tensorflow as tf
 
         self._tf = tf
+        self.input_shape = tuple(input_shape) if input_shape else None
         self.builder = builder
         self.model = builder()
         self.outputs_probabilities = outputs_probabilities
@@ -60,13 +68,17 @@ class KerasFlatModel:
         grads = tape.gradient(loss, self._vars)
         return loss, tf.concat([tf.reshape(g, [-1]) for g in grads], axis=0)
 
+    def _inputs(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, np.float32)
+        return x.reshape((len(x), *self.input_shape)) if self.input_shape else x
+
     def logits(self, params: np.ndarray, x: np.ndarray) -> np.ndarray:
         self._assign(params)
-        return np.asarray(self._logits_tensor(np.asarray(x, np.float32), training=False), dtype=np.float64)
+        return np.asarray(self._logits_tensor(self._inputs(x), training=False), dtype=np.float64)
 
     def loss_and_grad(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         self._assign(params)
-        loss, grad = self._grad_fn(np.asarray(x, np.float32), np.asarray(y, np.int32))
+        loss, grad = self._grad_fn(self._inputs(x), np.asarray(y, np.int32))
         return float(loss), np.asarray(grad, dtype=np.float64)
 
     def keras_model(self, params: np.ndarray):
@@ -83,7 +95,7 @@ def export_int8_tflite(
     import tensorflow as tf
 
     keras_model = model.keras_model(params)
-    rep = np.asarray(representative_x[:samples], np.float32)
+    rep = model._inputs(np.asarray(representative_x[:samples], np.float32))
     if len(rep) == 0:
         raise ValueError("int8 export needs at least one representative sample")
 

@@ -53,3 +53,23 @@ def test_feddyn_trains_keras_model_and_exports_int8(keras_model, tmp_path):
     path = export_int8_tflite(model, params, x, tmp_path / "fed.tflite")
     assert path.read_bytes()[4:8] == b"TFL3"
     assert abs(int8_tflite_accuracy(path, x, y) - float_acc) < 0.05
+
+
+def test_search_space_spec_model_trains_on_mfcc_shaped_data():
+    """``--model spec:kws-s`` builds the search_space KWS model (49x10x1 input, softmax head)."""
+    pytest.importorskip("search_space.keras_builder")
+    from datasets.federated_dataset import FederatedDataset
+    from federated.experiment import run_experiment
+
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(20, 490)).astype(np.float32) for _ in range(2)]
+    ys = [rng.integers(0, 10, 20) for _ in range(2)]
+    dataset = FederatedDataset("mfcc-like", xs, ys, n_classes=10)
+    spec = ExperimentSpec(algorithm="feddyn", rounds=1, model="spec:kws-s", participation=Participation(1.0),
+                          local=LocalTrainingConfig(learning_rate=0.05, batch_size=10, epochs=1))
+    history = run_experiment(spec, dataset, progress=False)
+    assert history[0].bytes_up > 2 * 8 * 50_000  # two devices sent the full ~61k-parameter model
+    assert np.isfinite(history[0].loss)
+    bad = FederatedDataset("wrong", [rng.normal(size=(4, 30))], [np.zeros(4, int)], n_classes=2)
+    with pytest.raises(ValueError, match="input shape"):
+        run_experiment(spec, bad, progress=False)
