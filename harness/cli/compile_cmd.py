@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from harness.atomic_io import write_bytes_atomic
 from harness.boards import get_board
 from harness.engine.code_size import engine_code_bytes
 from harness.engine.compiler import CompiledPlan, CompileError, compile_model
@@ -26,19 +25,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ops", action="store_true", help="print the per-op table")
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.set_defaults(func=run)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and rename: never a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def memory_report(plan: CompiledPlan, board) -> dict:
@@ -85,9 +71,9 @@ def run(args: argparse.Namespace) -> int:
                             f"{rep['code_bytes_estimate']}) > {board.flash_bytes} bytes flash")
         raise ValueError(f"{args.model} does not fit {board.name}: " + "; ".join(problems))
     out = args.output or args.model.with_suffix(".thplan")
-    atomic_write(out, plan.blob)
+    write_bytes_atomic(out, plan.blob)
     if args.c_array:
-        atomic_write(args.c_array, plan.to_c_array().encode())
+        write_bytes_atomic(args.c_array, plan.to_c_array().encode())
     rep["plan_file"] = str(out)
     if args.json:
         print(json.dumps(rep, indent=2))
