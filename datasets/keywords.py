@@ -137,6 +137,7 @@ def load_keyword_dataset(spec: KeywordSpec | None = None, *, seed: int | None = 
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".npz", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, **arrays)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     x, y, groups = arrays["features"], arrays["labels"], arrays["groups"]
     voices = [str(v) for v in arrays["voices"]]

@@ -34,6 +34,7 @@ def save_checkpoint(path: str | Path, meta: dict, arrays: dict[str, np.ndarray])
             np.savez(fh, **payload)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -114,7 +114,13 @@ def build_server(
     return server, algorithm, model
 
 
-def run_experiment(
+def run_experiment(spec: ExperimentSpec, dataset: FederatedDataset, **kwargs) -> list[RoundMetrics]:
+    """Train ``spec.rounds`` rounds on the chosen backend and return the per-round history
+    (keyword arguments as for ``run_experiment_server``)."""
+    return run_experiment_server(spec, dataset, **kwargs).history
+
+
+def run_experiment_server(
     spec: ExperimentSpec,
     dataset: FederatedDataset,
     *,
@@ -124,9 +130,9 @@ def run_experiment(
     progress: bool = True,
     on_round=None,
     model: FlatModel | None = None,
-) -> list[RoundMetrics]:
-    """Train ``spec.rounds`` rounds on the chosen backend and return the per-round history.
-    ``model`` overrides ``spec.model`` (e.g. a ``KerasFlatModel``)."""
+) -> FederatedServer:
+    """Train ``spec.rounds`` rounds on the chosen backend; returns the server (state, history,
+    model).  ``model`` overrides ``spec.model`` (e.g. a ``KerasFlatModel``)."""
 
     def drive(server: FederatedServer) -> None:
         if resume:
@@ -143,7 +149,7 @@ def run_experiment(
         server, _, _ = build_server(spec, dataset, model=model)
         with single_blas_thread():
             drive(server)
-        return server.history
+        return server
     if spec.backend == "flower":
         from federated.flower_backend import FlowerDispatcher, make_client_app, run_flower_simulation
 
@@ -155,8 +161,7 @@ def run_experiment(
             server, _, _ = build_server(spec, dataset, dispatcher_factory=lambda a, m: dispatcher, model=model)
             return server
 
-        server = run_flower_simulation(make, client_app, dataset.n_devices, drive, seed=spec.seed)
-        return server.history
+        return run_flower_simulation(make, client_app, dataset.n_devices, drive, seed=spec.seed)
     raise ValueError(f"unknown backend {spec.backend!r} (expected 'inprocess' or 'flower')")
 
 

@@ -87,6 +87,31 @@ class KerasFlatModel:
         return self.model
 
 
+def keras_equivalent(model) -> KerasFlatModel:
+    """A Keras twin of a NumPy ``LogisticRegression`` or ``MLP``: Dense layers whose (kernel, bias)
+    order and shapes match the NumPy flat layout, so the same parameter vector applies."""
+    import keras
+
+    from federated.models import MLP, LogisticRegression
+
+    if isinstance(model, LogisticRegression):
+        sizes = (model.n_features, model.n_classes)
+    elif isinstance(model, MLP):
+        sizes = tuple(model.layer_sizes)
+    elif isinstance(model, KerasFlatModel):
+        return model
+    else:
+        raise ValueError(f"no Keras equivalent for model type {type(model).__name__}")
+
+    def build():
+        layers = [keras.Input((sizes[0],))]
+        for i, width in enumerate(sizes[1:]):
+            layers.append(keras.layers.Dense(width, activation="relu" if i < len(sizes) - 2 else None))
+        return keras.Sequential(layers)
+
+    return KerasFlatModel(build)
+
+
 def export_int8_tflite(
     model: KerasFlatModel, params: np.ndarray, representative_x: np.ndarray, path: str | Path, *, samples: int = 200
 ) -> Path:
@@ -115,6 +140,7 @@ def export_int8_tflite(
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "wb") as fh:
         fh.write(blob)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
 

@@ -31,6 +31,7 @@ def plot_accuracy(histories: dict[str, list[RoundMetrics]], path: str | Path, ti
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         plt.close(fig)

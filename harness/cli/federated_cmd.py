@@ -31,7 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--participation", type=float, default=0.1, help="probability each device is active in a round")
     t.add_argument("--participation-mode", choices=("bernoulli", "fixed"), default="bernoulli")
-    t.add_argument("--model", default="logistic", help="'logistic' or 'mlp:H1,H2,...'")
+    t.add_argument("--model", default="logistic",
+                   help="'logistic', 'mlp:H1,H2,...' or 'spec:NAME_OR_JSON' (a search_space architecture)")
+    t.add_argument("--export-tflite", type=Path, metavar="PATH",
+                   help="write the trained model as a full-int8 .tflite (one per algorithm with --algorithm all)")
     t.add_argument("--lr", type=float, default=0.1)
     t.add_argument("--batch-size", type=int, default=10)
     t.add_argument("--epochs", type=int, default=10)
@@ -79,11 +82,31 @@ def _write_json(path: Path, data) -> None:
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh, indent=1)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
+def _export(server, dataset, path: Path, suffix: str | None, console) -> None:
+    import numpy as np
+
+    from federated.keras_model import export_int8_tflite, int8_tflite_accuracy, keras_equivalent
+    from federated.models import evaluate
+
+    if suffix:
+        path = path.with_name(f"{path.stem}-{suffix}{path.suffix or '.tflite'}")
+    params = server.algorithm.evaluation_params(server.state)
+    keras_model = keras_equivalent(server.model)
+    x_train, _ = dataset.union()
+    rng = np.random.default_rng(0)
+    representative = x_train[rng.permutation(len(x_train))[:200]]
+    export_int8_tflite(keras_model, params, representative, path)
+    x, y = dataset.evaluation_set()
+    _, float_acc = evaluate(server.model, params, x, y)
+    console.print(f"int8 model {path}: accuracy {int8_tflite_accuracy(path, x, y):.4f} (float {float_acc:.4f})")
+
+
 def run(args: argparse.Namespace) -> int:
-    from federated.experiment import ALL_ALGORITHMS, ExperimentSpec, run_experiment
+    from federated.experiment import ALL_ALGORITHMS, ExperimentSpec, run_experiment_server
     from federated.local_sgd import LocalTrainingConfig
     from federated.metrics import rounds_to_accuracy
     from federated.participation import Participation
@@ -112,9 +135,11 @@ def run(args: argparse.Namespace) -> int:
         ckpt = args.checkpoint
         if ckpt and len(names) > 1:
             ckpt = ckpt.with_name(f"{ckpt.stem}-{name}{ckpt.suffix or '.npz'}")
-        history = run_experiment(spec, dataset, checkpoint=ckpt, resume=args.resume,
-                                 checkpoint_every=args.checkpoint_every, progress=not args.no_progress)
-        histories[name] = history
+        server = run_experiment_server(spec, dataset, checkpoint=ckpt, resume=args.resume,
+                                       checkpoint_every=args.checkpoint_every, progress=not args.no_progress)
+        history = histories[name] = server.history
+        if args.export_tflite:
+            _export(server, dataset, args.export_tflite, name if len(names) > 1 else None, console)
         _write_json(out / f"{name}.json", {"dataset": dataset.name, "algorithm": name, "spec": repr(spec),
                                            "rounds": [r.as_dict() for r in history]})
         last = history[-1]

@@ -30,8 +30,12 @@ def test_user_npz_dataset_and_clear_errors(tmp_path, capsys):
         x = rng.normal(size=(20, 4))
         arrays[f"x_{k}"], arrays[f"y_{k}"] = x, (x[:, 0] > 0).astype(np.int64)
     np.savez(tmp_path / "mine.npz", **arrays)
-    assert main(["federated", "train", "--dataset", str(tmp_path / "mine.npz"), "--rounds", "3",
-                 "--participation", "1.0", "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    tflite = tmp_path / "o" / "mine.tflite"
+    assert main(["federated", "train", "--dataset", str(tmp_path / "mine.npz"), "--rounds", "3", "--model", "mlp:8",
+                 "--participation", "1.0", "--out", str(tmp_path / "o"), "--export-tflite", str(tflite),
+                 "--no-progress"]) == 0
+    assert tflite.read_bytes()[4:8] == b"TFL3"
+    assert "int8 model" in capsys.readouterr().out
     np.savez(tmp_path / "broken.npz", x_0=np.ones((3, 2)))
     assert main(["federated", "train", "--dataset", str(tmp_path / "broken.npz"), "--no-progress"]) == 1
     err = capsys.readouterr().err
