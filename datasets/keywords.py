@@ -26,6 +26,7 @@ from scipy.signal import resample_poly
 
 from datasets.federated_dataset import DatasetError, FederatedDataset
 from datasets.mfcc import MfccConfig, mfcc
+from harness.atomic_io import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +134,8 @@ def load_keyword_dataset(spec: KeywordSpec | None = None, *, seed: int | None = 
     else:
         log.info("synthesising keyword data set into %s", path)
         arrays = build_keyword_arrays(spec, progress=progress)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".npz", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_path(path, suffix=".npz") as tmp, tmp.open("wb") as fh:
             np.savez(fh, **arrays)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
     x, y, groups = arrays["features"], arrays["labels"], arrays["groups"]
     voices = [str(v) for v in arrays["voices"]]
     rng = np.random.default_rng([spec.seed, 7])

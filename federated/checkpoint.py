@@ -7,12 +7,12 @@ so a killed process leaves either the previous checkpoint or the new one, never 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from harness.atomic_io import atomic_path
 
 META_KEY = "__meta__"
 
@@ -28,17 +28,8 @@ def save_checkpoint(path: str | Path, meta: dict, arrays: dict[str, np.ndarray])
         raise CheckpointError(f"{path}: array name {META_KEY!r} is reserved")
     payload = {k: np.asarray(v) for k, v in arrays.items()}
     payload[META_KEY] = np.array(json.dumps(meta, sort_keys=True))
-    fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        np.savez(fh, **payload)
     return path
 
 

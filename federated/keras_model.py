@@ -10,12 +10,12 @@ object, on Flower each client keeps its own.  The model must output logits, or p
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from harness.atomic_io import write_bytes_atomic
 
 
 class KerasFlatModel:
@@ -135,14 +135,7 @@ def export_int8_tflite(
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
     blob = converter.convert()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(blob)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-    return path
+    return write_bytes_atomic(path, blob)
 
 
 def int8_tflite_accuracy(path: str | Path, x: np.ndarray, y: np.ndarray) -> float:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from federated.metrics import RoundMetrics
+from harness.atomic_io import atomic_path
 
 
 def plot_accuracy(histories: dict[str, list[RoundMetrics]], path: str | Path, title: str = "") -> Path:
@@ -27,13 +26,9 @@ def plot_accuracy(histories: dict[str, list[RoundMetrics]], path: str | Path, ti
     ax.legend(loc="lower right")
     if title:
         ax.set_title(title, fontsize=9)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=".png") as tmp:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight")
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
     return path
