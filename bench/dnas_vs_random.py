@@ -78,7 +78,7 @@ def train_and_score(spec, data, args) -> dict:  # noqa: ANN001
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--spec", type=Path, required=True, help="the searched arch_spec.json")
+    p.add_argument("--spec", type=Path, action="append", required=True, help="a searched arch_spec.json (repeatable)")
     p.add_argument("--board", default="nucleo-f446re")
     p.add_argument("--latency-ms", type=float, required=True)
     p.add_argument("--n-random", type=int, default=20)
@@ -104,21 +104,26 @@ def main() -> None:
     limits = limits_for_board(args.board, args.latency_ms, "kws")
     data = make_keyword_task(KeywordTaskConfig(devices=args.devices, samples_per_device=args.samples_per_device,
                                                seed=args.seed))
-    searched = ArchSpec.load(args.spec)
-    randoms, draws = sample_feasible(args.n_random, limits, line, args.seed)
+    searched = [ArchSpec.load(path) for path in args.spec]
+    randoms, draws = sample_feasible(args.n_random, limits, line, args.seed) if args.n_random else ([], 0)
     print(f"budget {args.latency_ms:g} ms on {limits.board}; {args.n_random} feasible of {draws} uniform draws; "
           f"trainer {args.trainer}")
     rows = []
-    for label, spec in [("searched", searched)] + [(f"random-{i}", s) for i, s in enumerate(randoms)]:
+    labelled = [(f"searched-{i}", s) for i, s in enumerate(searched)] + [(f"random-{i}", s) for i, s in enumerate(randoms)]
+    for label, spec in labelled:
         u = exact_usage(spec, line)
-        row = {"model": label, "mops": u.mops, "predicted_ms": u.latency_ms, "sram": u.sram_bytes,
+        row = {"model": label, "spec": spec.to_dict(), "mops": u.mops, "predicted_ms": u.latency_ms, "sram": u.sram_bytes,
                **train_and_score(spec, data, args)}
         rows.append(row)
         print(f"{label:>10}  {row['hash']}  {u.mops:7.2f} Mops  {u.latency_ms:7.1f} ms  {u.sram_bytes:7d} B  "
               f"int8 acc {100 * row['int8_accuracy']:6.2f} %  ({row['train_s']:.0f} s)", flush=True)
-    best = max(rows[1:], key=lambda r: r["int8_accuracy"])
-    print(f"searched: {100 * rows[0]['int8_accuracy']:.2f} %; best random: {100 * best['int8_accuracy']:.2f} % "
-          f"({best['model']}); median random: {100 * float(np.median([r['int8_accuracy'] for r in rows[1:]])):.2f} %")
+    rand = rows[len(searched):]
+    for r in rows[:len(searched)]:
+        print(f"{r['model']}: {100 * r['int8_accuracy']:.2f} %")
+    if rand:
+        best = max(rand, key=lambda r: r["int8_accuracy"])
+        median = 100 * float(np.median([r["int8_accuracy"] for r in rand]))
+        print(f"best random: {100 * best['int8_accuracy']:.2f} % ({best['model']}); median random: {median:.2f} %")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 
