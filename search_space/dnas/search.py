@@ -17,8 +17,8 @@ inside (the hinge is then zero). A lower hinge on latency, λ_under · max(0, 0.
 with λ_under = 1, keeps the search from settling far below the budget: the upper hinges push the
 whole distribution down hard at the start (a uniform distribution is far over any small budget)
 and the accuracy signal alone pulls widths back up only slowly; the band 0.8–1 × m·L is where the
-accuracy term decides (set ``lambda_under=0`` for the pure MicroNets-style upper hinges). Weights and architecture logits are updated from the same batch
-(Adam each); the first ``warmup_epochs`` train weights only. τ decays exponentially from
+accuracy term decides (set ``lambda_under=0`` for the pure MicroNets-style upper hinges).
+Weights and architecture logits are updated from the same batch (Adam each); the first ``warmup_epochs`` train weights only. τ decays exponentially from
 ``tau_start`` to ``tau_end`` over the epochs.
 
 After the last epoch the argmax architecture is derived; if its exact counts miss the budget
