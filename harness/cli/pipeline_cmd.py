@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sweep-n", type=int, default=d.sweep_n, help=f"sweep size when no latency fit exists ({d.sweep_n})")
     p.add_argument("--search-epochs", type=int, default=d.search_epochs)
     p.add_argument("--proxy-speakers", type=int, default=d.proxy_speakers, help="search data speakers")
+    p.add_argument("--data", choices=("synthetic", "espeak"), default=d.data,
+                   help="synthetic speakers, or the espeak-ng keyword set (one device per voice)")
     p.add_argument("--devices", type=int, default=d.devices, help="simulated devices (speakers)")
     p.add_argument("--samples-per-device", type=int, default=d.samples_per_device)
     p.add_argument("--eval-samples", type=int, default=d.eval_samples)
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         search_epochs=args.search_epochs, proxy_speakers=args.proxy_speakers, devices=args.devices,
         samples_per_device=args.samples_per_device, eval_samples=args.eval_samples, algorithm=args.algorithm,
         rounds=args.rounds, participation=args.participation, local_epochs=args.local_epochs,
-        local_lr=args.local_lr, init=args.init, seed=args.seed,
+        local_lr=args.local_lr, init=args.init, data=args.data, seed=args.seed,
     )
     out = args.out or RESULTS_DIR / f"pipeline-{config.board}-{time.strftime('%Y%m%d-%H%M%S')}"
     res = run_pipeline(config, out, store_path=args.db, models_dir=args.models_dir, progress=not args.no_progress,

@@ -22,6 +22,14 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.ok{color:#1
 """
 
 
+_DATA = {
+    "synthetic": "synthetic 49×10 MFCC-shaped keyword task (search on proxy speakers, training on device speakers, "
+                 "evaluation on unseen speakers)",
+    "espeak": "espeak-ng keyword set, 10 keywords, one device per voice (search on the devices' training clips, "
+              "evaluation on held-out clips of every voice)",
+}
+
+
 def _png(fig: Any) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
@@ -118,8 +126,7 @@ Latency model {html.escape(fit['board'])}/{html.escape(fit['space'])}: {fit['slo
 <p>DNAS: {len(res.search_history)} epochs in {res.search_seconds:.0f} s; last τ = {last.get('tau', '–')};
 federated: {html.escape(res.config.algorithm)}, {res.config.rounds} rounds, {res.config.devices} simulated devices
 (speakers), participation {res.config.participation:g}, init from {html.escape(res.config.init)} weights.
-Data: synthetic 49×10 MFCC-shaped keyword task (search on proxy speakers, training on device speakers,
-evaluation on unseen speakers).</p>
+Data: {_DATA[res.config.data]}.</p>
 {plots}
 <h2>Files and settings</h2>
 <pre>{html.escape(json.dumps({"files": res.files, "timings_s": {k: round(v, 1) for k, v in res.timings.items()},

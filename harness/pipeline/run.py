@@ -53,12 +53,16 @@ class PipelineConfig:
     local_lr: float = 0.1
     local_batch: int = 32
     init: str = "searched"  # "searched" (inherit the supernet's weights) or "fresh"
+    data: str = "synthetic"  # "synthetic" (search_space.dnas.synthetic_keywords) or "espeak" (datasets.keywords)
+    voices: int = 16  # espeak: devices = voices
     check_inputs: int = 3
     seed: int = 0
 
     def __post_init__(self) -> None:
         if self.task != "kws":
             raise ValueError(f"pipeline --task: only 'kws' has a data set here, got {self.task!r}")
+        if self.data not in ("synthetic", "espeak"):
+            raise ValueError(f"pipeline data: expected 'synthetic' or 'espeak', got {self.data!r}")
         if self.init not in ("searched", "fresh"):
             raise ValueError(f"pipeline init: expected 'searched' or 'fresh', got {self.init!r}")
         if not self.twin:
@@ -181,13 +185,11 @@ def run_pipeline(config: PipelineConfig, out_dir: Path, *, store_path: Path | No
     minimum = check_feasible(config.task, limits, line)
     say(f"smallest {config.task} model: {minimum['mops']:.3f} Mops, predicted {minimum['latency_ms']:.2f} ms: feasible")
 
-    # ---- data: proxy speakers for the search, devices for federated training, held-out speakers
-    from search_space.dnas.synthetic_keywords import KeywordTaskConfig, make_keyword_task
-
-    devices = make_keyword_task(KeywordTaskConfig(devices=config.devices, samples_per_device=config.samples_per_device,
-                                                  eval_samples=config.eval_samples, seed=config.seed))
-    proxy = _proxy_speakers(config)
+    # ---- data: search data, devices for federated training, held-out evaluation set
+    devices, (px, py) = load_pipeline_data(config)
     eval_x, eval_y = devices.evaluation_set()
+    say(f"data: {devices.name}, {devices.n_devices} devices, {int(devices.sizes.sum())} training and "
+        f"{len(eval_y)} evaluation clips, {len(py)} search clips")
 
     # ---- search
     from search_space.dnas.search import SearchConfig, run_search
@@ -195,7 +197,6 @@ def run_pipeline(config: PipelineConfig, out_dir: Path, *, store_path: Path | No
     t1 = time.perf_counter()
     search_cfg = SearchConfig(space=config.task, epochs=config.search_epochs, batch_size=config.search_batch,
                               finetune_epochs=0, seed=config.seed)
-    px, py = proxy
     result = run_search(search_cfg, limits, LatencyLine(line.slope, line.intercept, line.board), px, py,
                         log_path=out_dir / "search_log.jsonl", progress=progress, convert=False,
                         on_epoch=lambda r: say(f"search epoch {r['epoch']}/{config.search_epochs}: τ={r['tau']:.2f} "
@@ -284,6 +285,34 @@ def run_pipeline(config: PipelineConfig, out_dir: Path, *, store_path: Path | No
     res.files["report"] = str(write_report(res, out_dir / "report.html"))
     timings["total_s"] = time.perf_counter() - t0
     return res
+
+
+def load_pipeline_data(config: PipelineConfig) -> tuple[Any, tuple[np.ndarray, np.ndarray]]:
+    """(devices' federated data set with 49x10x1 features, (search x, search y)).
+
+    ``synthetic``: devices are synthetic speakers, the search runs on other (proxy) speakers.
+    ``espeak``: the espeak-ng keyword set of ``datasets.keywords`` (one device per voice, 10 keywords
+    under the space's 12-class head); with only 16 voices there are none to spare, so the search runs
+    on the union of the devices' training clips (a simulation shortcut: a real deployment would
+    search on server-side data).
+    """
+    from datasets.federated_dataset import FederatedDataset
+    from search_space.dnas.synthetic_keywords import KeywordTaskConfig, make_keyword_task
+
+    if config.data == "synthetic":
+        devices = make_keyword_task(KeywordTaskConfig(devices=config.devices,
+                                                      samples_per_device=config.samples_per_device,
+                                                      eval_samples=config.eval_samples, seed=config.seed))
+        return devices, _proxy_speakers(config)
+    from datasets.keywords import KeywordSpec, load_keyword_dataset
+
+    flat = load_keyword_dataset(KeywordSpec(n_voices=config.voices, seed=config.seed), progress=False)
+    shape = (-1, 49, 10, 1)
+    ex, ey = flat.evaluation_set()
+    devices = FederatedDataset(flat.name, [x.reshape(shape) for x in flat.device_x], list(flat.device_y), 12,
+                               list(flat.device_names), ex.reshape(shape), ey)
+    x, y = devices.union()
+    return devices, (x, y)
 
 
 def _proxy_speakers(config: PipelineConfig) -> tuple[np.ndarray, np.ndarray]:

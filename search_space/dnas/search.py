@@ -167,17 +167,33 @@ def derive_and_check(space_name: str, choices: dict[str, Any], limits: ResourceL
     from harness.runtime.targets import TwinTarget
     from search_space.fastpath import spec_to_tflite
 
-    fixed, steps = repair_choices(space_name, choices, limits, line)
-    spec = get_space(space_name).build(fixed, name=name)
-    model = prepare_model(spec_to_tflite(spec, seed=0), name=name)
+    argmax = dict(choices)
     target = TwinTarget(get_board(limits.board))
+    budget = limits
+    total_steps = 0
     try:
-        problem = target.fit_problem(model)
+        # The engine's arena can exceed the working-memory count by one op's kernel scratch: when
+        # the compiled plan does not fit, tighten the SRAM budget by the excess and repair again.
+        for _ in range(6):
+            fixed, steps = repair_choices(space_name, choices, budget, line)
+            total_steps += steps
+            spec = get_space(space_name).build(fixed, name=name)
+            model = prepare_model(spec_to_tflite(spec, seed=0), name=name)
+            problem = target.fit_problem(model)
+            if not problem:
+                break
+            need = model.plan.arena_bytes + model.plan.input.nbytes
+            excess = need - target.image.size.arena
+            if excess <= 0:  # a plan-slot problem: not an SRAM one
+                raise FitCheckError(problem)
+            budget = replace(budget, sram_bytes=budget.sram_bytes - excess - 16)
+            choices = fixed
+        else:
+            raise FitCheckError(problem)
     finally:
         target.close()
-    if problem:
-        raise FitCheckError(problem)
-    info = {"repair_steps": steps, "argmax_choices": choices, "arena_bytes": model.plan.arena_bytes,
+    steps = total_steps
+    info = {"repair_steps": steps, "argmax_choices": argmax, "sram_budget_used": budget.sram_bytes, "arena_bytes": model.plan.arena_bytes,
             "plan_bytes": model.plan.plan_bytes, "usage": asdict(exact_usage(spec, line))}
     return spec, info
 
