@@ -38,6 +38,9 @@ CASES: list[OpCase] = [
     OpCase("dw_mult2", "DEPTHWISE_CONV_2D", ((7, 6, 3),), "dw", _k(dm=2, k=(3, 3), s=1, d=1, pad="same", act="relu6")),
     OpCase("dw5x5_dil2", "DEPTHWISE_CONV_2D", ((12, 12, 4),), "dw", _k(dm=1, k=(5, 5), s=1, d=2, pad="same", act="relu")),
     OpCase("dw3x3_s2_same_odd", "DEPTHWISE_CONV_2D", ((10, 7, 8),), "dw", _k(dm=1, k=(3, 3), s=2, d=1, pad="same", act="relu")),
+    # enough channel groups that the DSP kernel fills each group's padded rows once for the op
+    OpCase("dw3x3_s2_many_channels", "DEPTHWISE_CONV_2D", ((9, 5, 18),), "dw", _k(dm=1, k=(3, 3), s=2, d=1, pad="same", act="relu")),
+    OpCase("dw3x3_dil2_many_channels", "DEPTHWISE_CONV_2D", ((6, 6, 16),), "dw", _k(dm=1, k=(3, 3), s=1, d=2, pad="same", act="relu6")),
     # FULLY_CONNECTED
     OpCase("fc_relu", "FULLY_CONNECTED", ((40,),), "dense", _k(units=24, act="relu", bias=True)),
     OpCase("fc_nobias", "FULLY_CONNECTED", ((33,),), "dense", _k(units=7, act=None, bias=False)),

@@ -36,12 +36,26 @@ static inline int32_t th_smax8x4(int32_t a, int32_t b) {
     __asm__("ssub8 %1, %2, %3\n\tsel %0, %2, %3" : "=r"(r), "=&r"(t) : "r"(a), "r"(b) : "cc");
     return r;
 }
+/* Per-byte signed minimum: the same with SEL's operands swapped. */
+static inline int32_t th_smin8x4(int32_t a, int32_t b) {
+    int32_t r, t;
+    __asm__("ssub8 %1, %2, %3\n\tsel %0, %3, %2" : "=r"(r), "=&r"(t) : "r"(a), "r"(b) : "cc");
+    return r;
+}
 #else
 static inline int32_t th_smax8x4(int32_t a, int32_t b) {
     uint32_t r = 0;
     for (int i = 0; i < 4; i++) {
         const int8_t x = (int8_t)(uint8_t)((uint32_t)a >> (8 * i)), y = (int8_t)(uint8_t)((uint32_t)b >> (8 * i));
         r |= (uint32_t)(uint8_t)(x > y ? x : y) << (8 * i);
+    }
+    return (int32_t)r;
+}
+static inline int32_t th_smin8x4(int32_t a, int32_t b) {
+    uint32_t r = 0;
+    for (int i = 0; i < 4; i++) {
+        const int8_t x = (int8_t)(uint8_t)((uint32_t)a >> (8 * i)), y = (int8_t)(uint8_t)((uint32_t)b >> (8 * i));
+        r |= (uint32_t)(uint8_t)(x < y ? x : y) << (8 * i);
     }
     return (int32_t)r;
 }

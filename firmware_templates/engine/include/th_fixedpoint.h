@@ -59,6 +59,33 @@ static inline int32_t th_mbqm_nonneg(int32_t x, int32_t multiplier, int32_t shif
     return th_rdbpot(high, right);
 }
 
+/* th_mbqm_nonneg(x, multiplier, shift) + out_offset as ONE 64-bit multiply-accumulate and one
+ * arithmetic shift, for right shifts r = -shift in [2, 22] and |out_offset| <= 128 (multiplier >= 0).
+ * With no left shift, high = floor((x*m + 2^30) / 2^31), and th_rdbpot(high, r) (ties away from
+ * zero) = floor((high + 2^(r-1) - [high < 0]) / 2^r). Integer terms move inside a floor, and
+ * floor(floor(z / 2^31) / 2^r) = floor(z / 2^(31+r)), so the result is
+ *   floor((x*m + 2^30 + 2^(30+r) - [high < 0]*2^31 + out_offset*2^(31+r)) / 2^(31+r)).
+ * [high < 0] may be replaced by [x < 0]: x < 0 with high = 0 gives 0 either way (the added term is
+ * in [0, 2^(31+r)) for r >= 1), and x >= 0 never has high < 0 since m >= 0.
+ * The addend is hi:lo with hi = 2^(r-2) + out_offset*2^(r-1) (th_rq_hi, per channel) and
+ * lo = 2^30 for x >= 0; for x < 0 subtracting 2^31 gives hi - 1 : 2^31 + 2^30. Since 31+r >= 32 the
+ * result is the high word shifted right by r - 1. The bounds keep that word in int32:
+ * |x*m| / 2^32 < 2^30 and |hi| <= 2^28 + 2^20. */
+static inline int th_rq_fast_ok(int32_t shift, int32_t out_offset) {
+    return shift <= -2 && shift >= -22 && out_offset >= -128 && out_offset <= 128;
+}
+static inline int32_t th_rq_hi(int32_t shift, int32_t out_offset) {
+    const int r = -shift;
+    return (int32_t)(((int64_t)1 << (r - 2)) + (int64_t)out_offset * ((int64_t)1 << (r - 1)));
+}
+static inline int32_t th_rq_fast(int32_t x, int32_t multiplier, int32_t hi, int32_t rshift_minus_1) {
+    const uint32_t lo = ((uint32_t)x & 0x80000000u) | 0x40000000u;
+    const uint32_t h = (uint32_t)hi + (uint32_t)(x >> 31);
+    const int64_t addend = (int64_t)(((uint64_t)h << 32) | lo);
+    const int64_t sum = addend + (int64_t)x * (int64_t)multiplier;
+    return (int32_t)(sum >> 32) >> rshift_minus_1;
+}
+
 static inline int32_t th_clamp(int32_t x, int32_t lo, int32_t hi) {
     x = x < lo ? lo : x;
     return x > hi ? hi : x;

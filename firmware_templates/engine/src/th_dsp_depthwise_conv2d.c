@@ -1,12 +1,17 @@
 /* DEPTHWISE_CONV_2D (depth multiplier 1) with the DSP extension.
  *
- * For each output row the k_h input rows it reads are copied into a padded "row band" in
- * scratch, regrouped channel-group-major ([ch/4][k_h][band_w][4 bytes]) with the padding filled
- * with the input zero point (so padded taps contribute exactly 0, as TFLite's skipped taps do).
+ * Input rows are copied into a padded "band" in scratch, regrouped channel-group-major
+ * ([ch/4][rows][band_w][4 bytes]) with the padding filled with the input zero point (so padded taps
+ * contribute exactly 0, as TFLite's skipped taps do). Channel groups are the outer loop: when the
+ * scratch (planned for k_h rows of every group) holds all padded rows of one group, that group's
+ * rows are copied once for the op; otherwise the k_h rows of each output row are copied again.
  * Every output pixel then has a full window: per group of 4 channels and tap, one word of input
  * and one of weights (regrouped on the host as [ch/4][k_h][k_w][4]), the offset added to the
  * widened byte pairs with SXTAB16 and one 16x16 MAC per channel (SMLABB/SMLATT). 3x3
- * undilated kernels are fully unrolled. Channels beyond a multiple of 4 take the plain path. */
+ * undilated kernels are fully unrolled. The output stage (th_rq_fast, per-channel constants set up
+ * once per group) is one SMLAL and one shift per channel, then SSAT, and the activation clamp on
+ * the four packed bytes at once (SSUB8/SEL); channels whose shift it does not cover take the
+ * reference requantisation. Channels beyond a multiple of 4 take the plain path. */
 #if TH_USE_DSP
 
 #include <string.h>
@@ -44,8 +49,11 @@ static int32_t band_width(const int32_t *p) {
     return (p[CV_OUT_W] - 1) * p[CV_STRIDE_W] + (p[CV_K_W] - 1) * p[CV_DIL_W] + 1;
 }
 
-static void fill_band(const int8_t *in, const int32_t *p, int32_t b, int32_t y0, int32_t groups, int32_t bw,
+/* Fills the band for channel groups [g0, g1) (each group's slice sits at band + g * k_h * bw). */
+static void fill_band(const int8_t *in, const int32_t *p, int32_t b, int32_t y0, int32_t g0, int32_t g1, int32_t bw,
                       int32_t *band) {
+    const int32_t groups = g1 - g0;
+    band += g0 * p[CV_K_H] * bw;
     const int32_t in_h = p[CV_IN_H], in_w = p[CV_IN_W], ch = p[CV_IN_C];
     const uint32_t zp = (uint8_t)(int8_t)(-p[CV_IN_OFFSET]);
     const int32_t pad_word = (int32_t)(zp * 0x01010101u);
@@ -71,11 +79,46 @@ static void fill_band(const int8_t *in, const int32_t *p, int32_t b, int32_t y0,
                     *d = pad_word;
                 }
             } else {
-                const int8_t *src = row + ix * ch;
+                const int8_t *src = row + ix * ch + 4 * g0;
                 for (int32_t g = 0; g < groups; g++, d += p[CV_K_H] * bw) {
                     *d = th_load4(src + 4 * g);
                 }
             }
+        }
+    }
+}
+
+/* Fills `rows` padded rows (padded row r is input row r - pad_h) of one channel group, bw words
+ * each, at band: every input word of the group is copied once for the whole op. */
+static void fill_column(const int8_t *in, const int32_t *p, int32_t b, int32_t g, int32_t rows, int32_t bw,
+                        int32_t *band) {
+    const int32_t in_h = p[CV_IN_H], in_w = p[CV_IN_W], ch = p[CV_IN_C], pad_w = p[CV_PAD_W];
+    const uint32_t zp = (uint8_t)(int8_t)(-p[CV_IN_OFFSET]);
+    const int32_t pad_word = (int32_t)(zp * 0x01010101u);
+    /* Columns [c0, c1) of the band hold input pixels, the others padding. */
+    const int32_t c0 = pad_w < 0 ? 0 : (pad_w > bw ? bw : pad_w);
+    int32_t c1 = in_w + pad_w;
+    c1 = c1 < c0 ? c0 : (c1 > bw ? bw : c1);
+    for (int32_t r = 0; r < rows; r++, band += bw) {
+        const int32_t iy = r - p[CV_PAD_H];
+        if (iy < 0 || iy >= in_h) {
+            for (int32_t col = 0; col < bw; col++) {
+                band[col] = pad_word;
+            }
+            continue;
+        }
+        int32_t col = 0;
+        for (; col < c0; col++) {
+            band[col] = pad_word;
+        }
+        if (c1 > c0) {
+            const int8_t *src = in + ((b * in_h + iy) * in_w + (c0 - pad_w)) * ch + 4 * g;
+            for (; col < c1; col++, src += ch) {
+                band[col] = th_load4(src);
+            }
+        }
+        for (; col < bw; col++) {
+            band[col] = pad_word;
         }
     }
 }
@@ -116,7 +159,7 @@ static void tail_channel(const int8_t *in, const int8_t *w, const int32_t *p, in
     "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"                                \
     "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
 
-static inline void group_3x3(const int32_t *x, int32_t bw, const int32_t *wp, int32_t off2, int32_t acc[4]) {
+static inline __attribute__((always_inline)) void group_3x3(const int32_t *x, int32_t bw, const int32_t *wp, int32_t off2, int32_t acc[4]) {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     int32_t xv, wv, xe, ve;
     const int32_t bw4 = bw * 4;
@@ -135,7 +178,7 @@ static inline void group_3x3(const int32_t *x, int32_t bw, const int32_t *wp, in
     acc[3] = a3;
 }
 #else
-static inline void group_3x3(const int32_t *x, int32_t bw, const int32_t *wp, int32_t off2, int32_t acc[4]) {
+static inline __attribute__((always_inline)) void group_3x3(const int32_t *x, int32_t bw, const int32_t *wp, int32_t off2, int32_t acc[4]) {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     TH_DW_TAP(x[0], wp[0]);
     TH_DW_TAP(x[1], wp[1]);
@@ -155,6 +198,59 @@ static inline void group_3x3(const int32_t *x, int32_t bw, const int32_t *wp, in
 }
 #endif
 
+/* Accumulate one group of 4 channels of one output pixel (bias already in acc). */
+static inline __attribute__((always_inline)) void group_window(const int32_t *xrow, int32_t bw, const int32_t *wp, int32_t off2, int32_t k_h,
+                                int32_t k_w, int32_t dil_w, int unrolled, int32_t acc[4]) {
+    if (unrolled) {
+        group_3x3(xrow, bw, wp, off2, acc);
+        return;
+    }
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int32_t ky = 0; ky < k_h; ky++) {
+        for (int32_t kx = 0; kx < k_w; kx++) {
+            TH_DW_TAP(xrow[kx * dil_w], wp[kx]);
+        }
+        wp += k_w;
+        xrow += bw;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* Four int8 values (already saturated to int8) as one little-endian word. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+static inline int32_t pack4(int32_t r0, int32_t r1, int32_t r2, int32_t r3) {
+    __asm__("bfi %0, %1, #8, #8\n\tbfi %0, %2, #16, #8\n\tbfi %0, %3, #24, #8" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3));
+    return r0;
+}
+#else
+static inline int32_t pack4(int32_t r0, int32_t r1, int32_t r2, int32_t r3) {
+    return (int32_t)(((uint32_t)r0 & 0xFFu) | (((uint32_t)r1 & 0xFFu) << 8) | (((uint32_t)r2 & 0xFFu) << 16) |
+                     ((uint32_t)r3 << 24));
+}
+#endif
+
+/* One row of output pixels for one group of 4 channels, output stage th_rq_fast + byte clamp. */
+static inline __attribute__((always_inline)) void fast_row(int8_t *o, int32_t ch, int32_t out_w, const int32_t *xg,
+                                                           int32_t stride_w, int32_t bw, const int32_t *wp,
+                                                           int32_t off2, int32_t k_h, int32_t k_w, int32_t dil_w,
+                                                           int unrolled, const int32_t m[4], const int32_t hi[4],
+                                                           const int32_t sh[4], const int32_t bs[4], int32_t min4,
+                                                           int32_t max4) {
+    for (int32_t ox = 0; ox < out_w; ox++, o += ch, xg += stride_w) {
+        int32_t acc[4] = {bs[0], bs[1], bs[2], bs[3]};
+        group_window(xg, bw, wp, off2, k_h, k_w, dil_w, unrolled, acc);
+        const int32_t r0 = __ssat(th_rq_fast(acc[0], m[0], hi[0], sh[0]), 8);
+        const int32_t r1 = __ssat(th_rq_fast(acc[1], m[1], hi[1], sh[1]), 8);
+        const int32_t r2 = __ssat(th_rq_fast(acc[2], m[2], hi[2], sh[2]), 8);
+        const int32_t r3 = __ssat(th_rq_fast(acc[3], m[3], hi[3], sh[3]), 8);
+        const int32_t v = th_smin8x4(th_smax8x4(pack4(r0, r1, r2, r3), min4), max4);
+        memcpy(o, &v, 4);
+    }
+}
+
 void th_depthwise_conv2d_dsp(th_engine_t *e, const int32_t *p) {
     const int8_t *in = (const int8_t *)th_tensor_data(e, p[CV_IN]);
     const int8_t *w = (const int8_t *)th_tensor_data(e, p[CV_FILT]);
@@ -170,40 +266,66 @@ void th_depthwise_conv2d_dsp(th_engine_t *e, const int32_t *p) {
     const int32_t in_offset = p[CV_IN_OFFSET];
     const int32_t off2 = (int32_t)(((uint32_t)in_offset << 16) | ((uint32_t)in_offset & 0xFFFFu));
     const int unrolled = k_h == 3 && k_w == 3 && dil_w == 1;
+    /* The word-wise output stage clamps bytes: it needs an activation range inside int8. */
+    const int byte_clamp = q.act_min >= -128 && q.act_min <= q.act_max && q.act_max <= 127;
+    const int32_t min4 = (int32_t)((uint32_t)(uint8_t)(int8_t)q.act_min * 0x01010101u);
+    const int32_t max4 = (int32_t)((uint32_t)(uint8_t)(int8_t)q.act_max * 0x01010101u);
+    /* Column mode: when the scratch planned for k_h rows of all groups holds every padded row of one
+     * group, each group's rows are filled once for the op (row stride dil_h * bw); otherwise the k_h
+     * rows of every output row are filled again (row stride bw). */
+    const int32_t col_rows = (p[CV_OUT_H] - 1) * p[CV_STRIDE_H] + (k_h - 1) * p[CV_DIL_H] + 1;
+    const int column = groups > 0 && col_rows <= groups * k_h;
+    const int32_t rs = column ? p[CV_DIL_H] * bw : bw;
     for (int32_t b = 0; b < p[CV_BATCH]; b++) {
-        for (int32_t oy = 0; oy < p[CV_OUT_H]; oy++) {
-            const int32_t y0 = oy * p[CV_STRIDE_H] - p[CV_PAD_H];
-            fill_band(in, p, b, y0, groups, bw, band);
-            int8_t *orow = out + (b * p[CV_OUT_H] + oy) * out_w * ch;
-            for (int32_t ox = 0; ox < out_w; ox++) {
-                int8_t *o = orow + ox * ch;
-                for (int32_t g = 0; g < groups; g++) {
-                    const int32_t c = 4 * g;
-                    const int32_t *wp = wg + g * taps;
-                    const int32_t *xrow = band + g * k_h * bw + ox * stride_w;
-                    int32_t acc[4] = {bias[c], bias[c + 1], bias[c + 2], bias[c + 3]};
-                    if (unrolled) {
-                        group_3x3(xrow, bw, wp, off2, acc);
-                    } else {
-                        int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-                        for (int32_t ky = 0; ky < k_h; ky++) {
-                            for (int32_t kx = 0; kx < k_w; kx++) {
-                                TH_DW_TAP(xrow[kx * dil_w], wp[kx]);
-                            }
-                            wp += k_w;
-                            xrow += bw;
-                        }
-                        acc[0] = a0;
-                        acc[1] = a1;
-                        acc[2] = a2;
-                        acc[3] = a3;
-                    }
-                    int8_t r[4] = {requant(acc[0], q, c), requant(acc[1], q, c + 1), requant(acc[2], q, c + 2),
-                                   requant(acc[3], q, c + 3)};
-                    memcpy(o + c, r, 4);
+        int8_t *out_b = out + b * p[CV_OUT_H] * out_w * ch;
+        for (int32_t g = 0; g < groups; g++) {
+            const int32_t c = 4 * g;
+            const int32_t *wp = wg + g * taps;
+            int fast = byte_clamp;
+            for (int32_t i = 0; i < 4; i++) {
+                fast = fast && q.mult[c + i] >= 0 && th_rq_fast_ok(q.shift[c + i], q.out_offset);
+            }
+            /* Per-channel constants of th_rq_fast, set up once per group. */
+            int32_t m[4] = {0}, hi[4] = {0}, sh[4] = {0}, bs[4];
+            for (int32_t i = 0; i < 4; i++) {
+                bs[i] = bias[c + i];
+                if (fast) {
+                    m[i] = q.mult[c + i];
+                    hi[i] = th_rq_hi(q.shift[c + i], q.out_offset);
+                    sh[i] = -q.shift[c + i] - 1;
                 }
+            }
+            if (column) {
+                fill_column(in, p, b, g, col_rows, bw, band);
+            }
+            for (int32_t oy = 0; oy < p[CV_OUT_H]; oy++) {
+                if (!column) {
+                    fill_band(in, p, b, oy * p[CV_STRIDE_H] - p[CV_PAD_H], g, g + 1, bw, band);
+                }
+                const int32_t *xg = column ? band + oy * p[CV_STRIDE_H] * bw : band + g * k_h * bw;
+                int8_t *orow = out_b + oy * out_w * ch;
+                if (fast && unrolled) {
+                    fast_row(orow + c, ch, out_w, xg, stride_w, rs, wp, off2, 3, 3, 1, 1, m, hi, sh, bs, min4, max4);
+                } else if (fast) {
+                    fast_row(orow + c, ch, out_w, xg, stride_w, rs, wp, off2, k_h, k_w, dil_w, 0, m, hi, sh, bs, min4,
+                             max4);
+                } else {
+                    for (int32_t ox = 0; ox < out_w; ox++) {
+                        int32_t acc[4] = {bs[0], bs[1], bs[2], bs[3]};
+                        group_window(xg + ox * stride_w, rs, wp, off2, k_h, k_w, dil_w, unrolled, acc);
+                        int8_t r[4] = {requant(acc[0], q, c), requant(acc[1], q, c + 1), requant(acc[2], q, c + 2),
+                                       requant(acc[3], q, c + 3)};
+                        memcpy(orow + ox * ch + c, r, 4);
+                    }
+                }
+            }
+        }
+        for (int32_t oy = 0; oy < p[CV_OUT_H] && 4 * groups < ch; oy++) {
+            const int32_t y0 = oy * p[CV_STRIDE_H] - p[CV_PAD_H];
+            int8_t *orow = out_b + oy * out_w * ch;
+            for (int32_t ox = 0; ox < out_w; ox++) {
                 for (int32_t c = 4 * groups; c < ch; c++) {
-                    tail_channel(in, w, p, b, y0, ox * stride_w - p[CV_PAD_W], c, bias[c], o, q);
+                    tail_channel(in, w, p, b, y0, ox * stride_w - p[CV_PAD_W], c, bias[c], orow + ox * ch, q);
                 }
             }
         }
