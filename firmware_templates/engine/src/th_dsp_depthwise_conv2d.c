@@ -8,10 +8,11 @@
  * Every output pixel then has a full window: per group of 4 channels and tap, one word of input
  * and one of weights (regrouped on the host as [ch/4][k_h][k_w][4]), the offset added to the
  * widened byte pairs with SXTAB16 and one 16x16 MAC per channel (SMLABB/SMLATT). 3x3
- * undilated kernels are fully unrolled. The output stage (th_rq_fast, per-channel constants set up
- * once per group) is one SMLAL and one shift per channel, then SSAT, and the activation clamp on
- * the four packed bytes at once (SSUB8/SEL); channels whose shift it does not cover take the
- * reference requantisation. Channels beyond a multiple of 4 take the plain path. */
+ * undilated kernels are fully unrolled (asm on the core; on the fast path below with the weights
+ * widened once per group). The output stage (th_rq_fast, per-channel constants set up once per
+ * group, asm on the core) is one SMLAL and one shift per channel, then SSAT, and the activation
+ * clamp on the four packed bytes at once (SSUB8/SEL); groups with a channel whose shift it does
+ * not cover take the reference requantisation. Channels beyond a multiple of 4 take the plain path. */
 #if TH_USE_DSP
 
 #include <string.h>
@@ -159,6 +160,39 @@ static void tail_channel(const int8_t *in, const int8_t *w, const int32_t *p, in
     "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"                                \
     "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
 
+/* The same with the weights already widened: ww[2t] = SXTB16(w_t), ww[2t + 1] = SXTB16(w_t ror 8),
+ * set up once per channel group; one load replaces each sign extension. */
+#define TH_DW_ASM_TAPW(xoff, woff, woff4)                                  \
+    "ldr %[xv], [%[x], #" #xoff "]\n\t"                                    \
+    "ldr %[ve], [%[w], #" #woff "]\n\t"                                    \
+    "ldr %[wv], [%[w], #" #woff4 "]\n\t"                                   \
+    "sxtab16 %[xe], %[off], %[xv]\n\t"                                     \
+    "sxtab16 %[xv], %[off], %[xv], ror #8\n\t"                             \
+    "smlabb %[a0], %[xe], %[ve], %[a0]\n\t"                                \
+    "smlatt %[a2], %[xe], %[ve], %[a2]\n\t"                                \
+    "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"                                \
+    "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
+
+static inline __attribute__((always_inline)) void group_3x3w(const int32_t *x, int32_t bw, const int32_t *ww,
+                                                             int32_t off2, int32_t acc[4]) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t xv, wv, xe, ve;
+    const int32_t bw4 = bw * 4;
+    __asm__(TH_DW_ASM_TAPW(0, 0, 4) TH_DW_ASM_TAPW(4, 8, 12) TH_DW_ASM_TAPW(8, 16, 20)
+            "add %[x], %[x], %[bw4]\n\t"
+            TH_DW_ASM_TAPW(0, 24, 28) TH_DW_ASM_TAPW(4, 32, 36) TH_DW_ASM_TAPW(8, 40, 44)
+            "add %[x], %[x], %[bw4]\n\t"
+            TH_DW_ASM_TAPW(0, 48, 52) TH_DW_ASM_TAPW(4, 56, 60) TH_DW_ASM_TAPW(8, 64, 68)
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [xv] "=&r"(xv),
+              [wv] "=&r"(wv), [xe] "=&r"(xe), [ve] "=&r"(ve)
+            : [w] "r"(ww), [off] "r"(off2), [bw4] "r"(bw4)
+            : "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
 static inline __attribute__((always_inline)) void group_3x3(const int32_t *x, int32_t bw, const int32_t *wp, int32_t off2, int32_t acc[4]) {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     int32_t xv, wv, xe, ve;
@@ -178,6 +212,23 @@ static inline __attribute__((always_inline)) void group_3x3(const int32_t *x, in
     acc[3] = a3;
 }
 #else
+static inline __attribute__((always_inline)) void group_3x3w(const int32_t *x, int32_t bw, const int32_t *ww,
+                                                             int32_t off2, int32_t acc[4]) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int32_t ky = 0; ky < 3; ky++, x += bw, ww += 6) {
+        for (int32_t kx = 0; kx < 3; kx++) {
+            const int32_t xe = __sxtab16(off2, x[kx]), xo = th_sxtab16_odd(off2, x[kx]);
+            a0 = __smlabb(xe, ww[2 * kx], a0);
+            a2 = __smlatt(xe, ww[2 * kx], a2);
+            a1 = __smlabb(xo, ww[2 * kx + 1], a1);
+            a3 = __smlatt(xo, ww[2 * kx + 1], a3);
+        }
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
 static inline __attribute__((always_inline)) void group_3x3(const int32_t *x, int32_t bw, const int32_t *wp, int32_t off2, int32_t acc[4]) {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     TH_DW_TAP(x[0], wp[0]);
@@ -198,9 +249,14 @@ static inline __attribute__((always_inline)) void group_3x3(const int32_t *x, in
 }
 #endif
 
-/* Accumulate one group of 4 channels of one output pixel (bias already in acc). */
+/* Accumulate one group of 4 channels of one output pixel (bias already in acc). unrolled: 0 any
+ * window, 1 3x3 undilated, 2 3x3 undilated with wp holding the widened weights of group_3x3w. */
 static inline __attribute__((always_inline)) void group_window(const int32_t *xrow, int32_t bw, const int32_t *wp, int32_t off2, int32_t k_h,
                                 int32_t k_w, int32_t dil_w, int unrolled, int32_t acc[4]) {
+    if (unrolled == 2) {
+        group_3x3w(xrow, bw, wp, off2, acc);
+        return;
+    }
     if (unrolled) {
         group_3x3(xrow, bw, wp, off2, acc);
         return;
@@ -219,16 +275,47 @@ static inline __attribute__((always_inline)) void group_window(const int32_t *xr
     acc[3] = a3;
 }
 
-/* Four int8 values (already saturated to int8) as one little-endian word. */
+
+/* th_rq_fast for the 4 channels of a group, saturated to int8 and packed into one word (byte i =
+ * channel i). rq holds {multiplier, th_rq_hi, right shift - 1} per channel. On the core it is one
+ * asm block so the three constant loads of each channel issue back to back (pipelined). */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-static inline int32_t pack4(int32_t r0, int32_t r1, int32_t r2, int32_t r3) {
-    __asm__("bfi %0, %1, #8, #8\n\tbfi %0, %2, #16, #8\n\tbfi %0, %3, #24, #8" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3));
-    return r0;
+#define TH_RQ_ASM(a, mo, ho, so)                                                                  \
+    "ldr %[m], [%[rq], #" #mo "]\n\t"                                                             \
+    "ldr %[h], [%[rq], #" #ho "]\n\t"                                                             \
+    "ldr %[s], [%[rq], #" #so "]\n\t"                                                             \
+    "and %[l], %[" #a "], #0x80000000\n\t"                                                        \
+    "orr %[l], %[l], #0x40000000\n\t"                                                             \
+    "add %[h], %[h], %[" #a "], asr #31\n\t"                                                      \
+    "smlal %[l], %[h], %[" #a "], %[m]\n\t"                                                       \
+    "asr %[h], %[h], %[s]\n\t"                                                                    \
+    "ssat %[" #a "], #8, %[h]\n\t"
+
+static inline __attribute__((always_inline)) int32_t requant4(const int32_t acc[4], const int32_t rq[12]) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t m, h, sft, l;
+    __asm__(TH_RQ_ASM(a0, 0, 4, 8) TH_RQ_ASM(a1, 12, 16, 20) TH_RQ_ASM(a2, 24, 28, 32) TH_RQ_ASM(a3, 36, 40, 44)
+            "bfi %[a0], %[a1], #8, #8\n\t"
+            "bfi %[a0], %[a2], #16, #8\n\t"
+            "bfi %[a0], %[a3], #24, #8"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [m] "=&r"(m), [h] "=&r"(h),
+              [s] "=&r"(sft), [l] "=&r"(l)
+            : [rq] "r"(rq)
+            : "memory");
+    return a0;
 }
 #else
+/* Four int8 values (already saturated to int8) as one little-endian word. */
 static inline int32_t pack4(int32_t r0, int32_t r1, int32_t r2, int32_t r3) {
     return (int32_t)(((uint32_t)r0 & 0xFFu) | (((uint32_t)r1 & 0xFFu) << 8) | (((uint32_t)r2 & 0xFFu) << 16) |
                      ((uint32_t)r3 << 24));
+}
+static inline int32_t requant4(const int32_t acc[4], const int32_t rq[12]) {
+    int32_t r[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = __ssat(th_rq_fast(acc[i], rq[3 * i], rq[3 * i + 1], rq[3 * i + 2]), 8);
+    }
+    return pack4(r[0], r[1], r[2], r[3]);
 }
 #endif
 
@@ -236,17 +323,12 @@ static inline int32_t pack4(int32_t r0, int32_t r1, int32_t r2, int32_t r3) {
 static inline __attribute__((always_inline)) void fast_row(int8_t *o, int32_t ch, int32_t out_w, const int32_t *xg,
                                                            int32_t stride_w, int32_t bw, const int32_t *wp,
                                                            int32_t off2, int32_t k_h, int32_t k_w, int32_t dil_w,
-                                                           int unrolled, const int32_t m[4], const int32_t hi[4],
-                                                           const int32_t sh[4], const int32_t bs[4], int32_t min4,
-                                                           int32_t max4) {
+                                                           int unrolled, const int32_t rq[12], const int32_t bs[4],
+                                                           int32_t min4, int32_t max4) {
     for (int32_t ox = 0; ox < out_w; ox++, o += ch, xg += stride_w) {
         int32_t acc[4] = {bs[0], bs[1], bs[2], bs[3]};
         group_window(xg, bw, wp, off2, k_h, k_w, dil_w, unrolled, acc);
-        const int32_t r0 = __ssat(th_rq_fast(acc[0], m[0], hi[0], sh[0]), 8);
-        const int32_t r1 = __ssat(th_rq_fast(acc[1], m[1], hi[1], sh[1]), 8);
-        const int32_t r2 = __ssat(th_rq_fast(acc[2], m[2], hi[2], sh[2]), 8);
-        const int32_t r3 = __ssat(th_rq_fast(acc[3], m[3], hi[3], sh[3]), 8);
-        const int32_t v = th_smin8x4(th_smax8x4(pack4(r0, r1, r2, r3), min4), max4);
+        const int32_t v = th_smin8x4(th_smax8x4(requant4(acc, rq), min4), max4);
         memcpy(o, &v, 4);
     }
 }
@@ -286,17 +368,23 @@ void th_depthwise_conv2d_dsp(th_engine_t *e, const int32_t *p) {
                 fast = fast && q.mult[c + i] >= 0 && th_rq_fast_ok(q.shift[c + i], q.out_offset);
             }
             /* Per-channel constants of th_rq_fast, set up once per group. */
-            int32_t m[4] = {0}, hi[4] = {0}, sh[4] = {0}, bs[4];
+            int32_t rq[12] = {0}, bs[4];
             for (int32_t i = 0; i < 4; i++) {
                 bs[i] = bias[c + i];
                 if (fast) {
-                    m[i] = q.mult[c + i];
-                    hi[i] = th_rq_hi(q.shift[c + i], q.out_offset);
-                    sh[i] = -q.shift[c + i] - 1;
+                    rq[3 * i] = q.mult[c + i];
+                    rq[3 * i + 1] = th_rq_hi(q.shift[c + i], q.out_offset);
+                    rq[3 * i + 2] = -q.shift[c + i] - 1;
                 }
             }
             if (column) {
                 fill_column(in, p, b, g, col_rows, bw, band);
+            }
+            /* Widened 3x3 weights of the group for the fast unrolled path (see group_3x3w). */
+            int32_t ww[18];
+            for (int32_t t = 0; t < 9 && fast && unrolled; t++) {
+                ww[2 * t] = th_sxtb16_even(wp[t]);
+                ww[2 * t + 1] = th_sxtb16_odd(wp[t]);
             }
             for (int32_t oy = 0; oy < p[CV_OUT_H]; oy++) {
                 if (!column) {
@@ -305,10 +393,9 @@ void th_depthwise_conv2d_dsp(th_engine_t *e, const int32_t *p) {
                 const int32_t *xg = column ? band + oy * p[CV_STRIDE_H] * bw : band + g * k_h * bw;
                 int8_t *orow = out_b + oy * out_w * ch;
                 if (fast && unrolled) {
-                    fast_row(orow + c, ch, out_w, xg, stride_w, rs, wp, off2, 3, 3, 1, 1, m, hi, sh, bs, min4, max4);
+                    fast_row(orow + c, ch, out_w, xg, stride_w, rs, ww, off2, 3, 3, 1, 2, rq, bs, min4, max4);
                 } else if (fast) {
-                    fast_row(orow + c, ch, out_w, xg, stride_w, rs, wp, off2, k_h, k_w, dil_w, 0, m, hi, sh, bs, min4,
-                             max4);
+                    fast_row(orow + c, ch, out_w, xg, stride_w, rs, wp, off2, k_h, k_w, dil_w, 0, rq, bs, min4, max4);
                 } else {
                     for (int32_t ox = 0; ox < out_w; ox++) {
                         int32_t acc[4] = {bs[0], bs[1], bs[2], bs[3]};
