@@ -88,6 +88,7 @@ def main() -> None:
     p.add_argument("--local-epochs", type=int, default=2)
     p.add_argument("--local-lr", type=float, default=0.1)
     p.add_argument("--epochs", type=int, default=8, help="central trainer epochs")
+    p.add_argument("--data", choices=("synthetic", "espeak"), default="synthetic")
     p.add_argument("--devices", type=int, default=20)
     p.add_argument("--samples-per-device", type=int, default=200)
     p.add_argument("--seed", type=int, default=0)
@@ -102,8 +103,13 @@ def main() -> None:
 
     line = latency_line(find_latency_model(args.board, "kws"))
     limits = limits_for_board(args.board, args.latency_ms, "kws")
-    data = make_keyword_task(KeywordTaskConfig(devices=args.devices, samples_per_device=args.samples_per_device,
-                                               seed=args.seed))
+    if args.data == "espeak":
+        from harness.pipeline.run import PipelineConfig, load_pipeline_data
+
+        data, _ = load_pipeline_data(PipelineConfig(data="espeak", seed=args.seed))
+    else:
+        data = make_keyword_task(KeywordTaskConfig(devices=args.devices, samples_per_device=args.samples_per_device,
+                                                   seed=args.seed))
     searched = [ArchSpec.load(path) for path in args.spec]
     randoms, draws = sample_feasible(args.n_random, limits, line, args.seed) if args.n_random else ([], 0)
     print(f"budget {args.latency_ms:g} ms on {limits.board}; {args.n_random} feasible of {draws} uniform draws; "
