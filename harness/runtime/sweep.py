@@ -315,8 +315,10 @@ def run_sweep(config: SweepConfig, store_path: Path, *, workdir: Path | None = N
     images = [build_firmware(board, "twin" if config.twin else "real") for board in boards]
     specs = sample_architectures(config, images)
     workdir = Path(workdir or tempfile.mkdtemp(prefix="tinyhil-sweep-"))
+    # The firmware (engine and board support) is part of what is measured: a new build is a new sweep.
+    key_args = {**config.key_args(), "firmware": {img.board: img.hash for img in images}}
     with ResultsStore(store_path) as store:
-        run = store.begin_run(run_kind, config.key_args(), compiler_version=compiler_version(),
+        run = store.begin_run(run_kind, key_args, compiler_version=compiler_version(),
                               qemu_version=qemu_version() if config.twin else "")
     summary = SweepSummary(run.id, run.run_key, Path(store_path), 0.0,
                            {config.target_name(b.name): BoardSummary(config.target_name(b.name), clock_hz=b.clock_hz)

@@ -48,6 +48,13 @@ def test_sweep_records_every_model_and_a_rerun_duplicates_nothing(clean_sweep):
         assert all(m.measurement.source == "emulated" and m.measurement.outputs_checked for m in ms)
         assert all(m.model.space == "kws" and m.model.arch_spec for m in ms)
         assert {r.status for r in store.runs(run_key=summary.run_key)} == {"completed"}
+        # The firmware is part of the sweep's identity: another build would be another sweep.
+        from harness.boards import get_board
+        from harness.firmware.build import build_firmware
+
+        image = build_firmware(get_board(F446), "twin")
+        assert store.get_run(summary.run_id).args["firmware"] == {F446: image.hash}
+        assert all(m.measurement.firmware_hash == image.hash for m in ms)
 
 
 @pytest.mark.parametrize(
