@@ -227,6 +227,7 @@ class TwinSession:
         if self.proc is not None:
             raise TwinError("twin session: already started")
         last_error = ""
+        silent_restarts = 0
         for _ in range(PORT_ATTEMPTS):
             port = _free_port()
             self.proc = self._spawn(port)
@@ -250,15 +251,23 @@ class TwinSession:
                 continue
             self.port = port
             self._client = client
-            break
-        else:
-            raise TwinError(f"twin session: QEMU did not start after {PORT_ATTEMPTS} attempts: {last_error}")
-        try:
-            self.boot = self._client.wait_boot(timeout=self.boot_timeout)
-        except DutError as exc:
-            self.stop()
-            raise TwinError(f"twin session: {self.image.board} twin did not boot: {exc}") from None
-        return self
+            try:
+                self.boot = client.wait_boot(timeout=self.boot_timeout)
+            except DutError as exc:
+                if client.recent_lines or not self.alive() or silent_restarts >= 1:
+                    self.stop()
+                    raise TwinError(f"twin session: {self.image.board} twin did not boot: {exc}") from None
+                # Not one byte from a QEMU that still waits for its console: seen once on a heavily
+                # loaded machine (the connection never reached this QEMU). Start afresh on a new port.
+                last_error = f"no console output on port {port} within {self.boot_timeout:.1f} s"
+                log.warning("twin session: %s; restarting QEMU", last_error)
+                silent_restarts += 1
+                client.close()
+                self._client = None
+                self._reap()
+                continue
+            return self
+        raise TwinError(f"twin session: QEMU did not start after {PORT_ATTEMPTS} attempts: {last_error}")
 
     @property
     def client(self) -> DutClient:
