@@ -105,35 +105,54 @@ def test_a_broken_board_is_skipped_while_the_other_board_goes_on(tmp_path):
         assert all(f.kind in ("TwinError", "DutDisconnected", "TargetError", "DutTimeout") for f in failures)
 
 
+def _measurement_count(db) -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return conn.execute("SELECT COUNT(*) FROM measurements").fetchone()[0] if "measurements" in tables else 0
+    finally:
+        conn.close()
+
+
 def test_sweep_killed_with_sigkill_is_finished_by_a_rerun(tmp_path):
     db = tmp_path / "r.db"
-    argv = [sys.executable, "-m", "harness.cli.main", "sweep", "--space", "kws", "--n", "5", "--board", F446,
+    n = 8
+    argv = [sys.executable, "-m", "harness.cli.main", "sweep", "--space", "kws", "--n", str(n), "--board", F446,
             "--twin", "--seed", "13", "--db", str(db), "--no-progress"]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     rng = random.Random(4)
+    killed_mid_run = 0
     for _ in range(3):
+        before = _measurement_count(db)
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
-        time.sleep(rng.uniform(2.5, 7.0))
+        # Kill at a random point after the sweep has recorded at least one more model, so the kill
+        # lands in the middle of the sweep however fast this machine is.
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and _measurement_count(db) <= before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.4))
+        if proc.poll() is not None:
+            break  # it finished before the kill: nothing left to interrupt
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        killed_mid_run += 1
         time.sleep(0.5)  # the workers die with their parent (PDEATHSIG)
-        if not db.exists():
-            continue  # killed before the store was created: nothing to check yet
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if "measurements" not in tables:
-                continue  # killed while the schema was being created (one transaction: all or nothing)
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             dup = conn.execute("SELECT COUNT(*) FROM (SELECT run_key, model_hash, board FROM measurements "
                                "GROUP BY 1, 2, 3 HAVING COUNT(*) > 1)").fetchone()[0]
             assert dup == 0
         finally:
             conn.close()
+    assert killed_mid_run >= 1
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     with ResultsStore(db) as store:
-        assert len(store.measurements(board=f"{F446}@twin")) == 5
+        assert len(store.measurements(board=f"{F446}@twin")) == n
         statuses = [r.status for r in store.runs(kind="sweep")]
-        assert statuses[0] == "completed" and "running" in statuses  # killed runs stay as they were left
+        assert statuses[0] == "completed"
+        assert statuses.count("running") == killed_mid_run  # killed runs stay as they were left
