@@ -197,12 +197,14 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
         profile_model,
         store_records,
     )
+    from harness.store.records import BoardRecord
     from harness.store.results_store import ResultsStore
 
     _die_with_parent()
     transient = _transient_faults()
     board = get_board(board_name)
     target_name = config.target_name(board_name)
+    board_rec = BoardRecord.from_board(board, twin=config.twin)
     store = ResultsStore(store_path)
     run = store.get_run(run_id)
     settings = ProfileSettings(repeats=config.repeats, warmup=config.warmup, check_inputs=config.check_inputs,
@@ -228,14 +230,14 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
             try:
                 model = prepare_sampled(config.space, spec, index, config.seed)
             except (CompileError, ValueError) as exc:
-                store.record_failure(run, spec.content_hash[:16], board_record(target), attempt=1,
+                store.record_failure(run, spec.content_hash[:16], board_rec, attempt=1,
                                      kind="compile", message=str(exc))
                 results.put(("failed", target_name, index, f"compile: {exc}"))
                 continue
             if store.is_done(run.run_key, model.hash, target_name):
                 results.put(("skipped", target_name, index, None))
                 continue
-            board_rec, firmware_rec, plan_rec = store_records(target, model)
+            _, firmware_rec, plan_rec = store_records(target, model)
             t_prepared = time.perf_counter()
             outcome = None
             last_error = ""
@@ -293,12 +295,6 @@ def _worker(config: SweepConfig, specs: list[Any], board_name: str, worker_index
             target.close()
         store.close()
         results.put(("exit", target_name, worker_index, None))
-
-
-def board_record(target: Any):
-    from harness.store.records import BoardRecord
-
-    return BoardRecord.from_board(target.board, twin=target.is_twin)
 
 
 def run_sweep(config: SweepConfig, store_path: Path, *, workdir: Path | None = None, progress: bool = True,
