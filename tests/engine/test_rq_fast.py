@@ -1,4 +1,4 @@
-"""The depthwise DSP kernel's one-multiply requantisation (th_rq_fast) equals TFLite's
+"""The DSP kernels' one-multiply requantisation (th_rq_fast, depthwise and GEMM output stages) equals TFLite's
 MultiplyByQuantizedMultiplier + output offset on boundary, tie and random operands."""
 
 from __future__ import annotations

@@ -13,7 +13,13 @@ typedef struct {
     int32_t out_offset;
     int32_t act_min;
     int32_t act_max;
+    /* 1: every channel takes th_rq_fast (th_gemm_rq_fast_ok); 0 (the default of an initializer
+     * that leaves it out): the reference requantisation */
+    int32_t rq_fast;
 } th_gemm_out_t;
+
+/* Whether all n channels of q satisfy th_rq_fast_ok with a non-negative multiplier. */
+int32_t th_gemm_rq_fast_ok(const th_gemm_out_t *q, int32_t n);
 
 /* Widen one (a1 == NULL) or two int8 rows of `depth` into th_dsp_gemm_x16's layout:
  * th_dsp_expand_bytes(depth, rows) bytes at dst (4-byte aligned). */

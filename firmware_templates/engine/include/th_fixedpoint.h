@@ -78,6 +78,12 @@ static inline int32_t th_rq_hi(int32_t shift, int32_t out_offset) {
     const int r = -shift;
     return (int32_t)(((int64_t)1 << (r - 2)) + (int64_t)out_offset * ((int64_t)1 << (r - 1)));
 }
+/* th_rq_hi(shift, out_offset) in 32-bit arithmetic from o21 = 2 * out_offset + 1 (a per-op
+ * constant): 2^(r-2) + out_offset * 2^(r-1) = o21 * 2^(r-2), and |o21| <= 257 keeps it inside
+ * 2^29 for r <= 22. Same range as th_rq_fast_ok. */
+static inline int32_t th_rq_hi_o21(int32_t o21, int32_t shift) {
+    return (int32_t)((uint32_t)o21 << (-shift - 2));
+}
 static inline int32_t th_rq_fast(int32_t x, int32_t multiplier, int32_t hi, int32_t rshift_minus_1) {
     const uint32_t lo = ((uint32_t)x & 0x80000000u) | 0x40000000u;
     const uint32_t h = (uint32_t)hi + (uint32_t)(x >> 31);

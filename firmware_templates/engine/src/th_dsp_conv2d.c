@@ -104,10 +104,11 @@ void th_conv2d_dsp(th_engine_t *e, const int32_t *p) {
     const int8_t *in = (const int8_t *)th_tensor_data(e, p[CV_IN]);
     const int8_t *w = (const int8_t *)th_tensor_data(e, p[CV_FILT]);
     int8_t *out = (int8_t *)th_tensor_data(e, p[CV_OUT]);
-    const th_gemm_out_t q = {
+    th_gemm_out_t q = {
         (const int32_t *)th_tensor_data(e, p[CV_KSUM]), (const int32_t *)th_tensor_data(e, p[CV_MULT]),
-        (const int32_t *)th_tensor_data(e, p[CV_SHIFT]), p[CV_OUT_OFFSET], p[CV_ACT_MIN], p[CV_ACT_MAX]};
+        (const int32_t *)th_tensor_data(e, p[CV_SHIFT]), p[CV_OUT_OFFSET], p[CV_ACT_MIN], p[CV_ACT_MAX], 0};
     const int32_t out_c = p[CV_OUT_C];
+    q.rq_fast = th_gemm_rq_fast_ok(&q, out_c);
     const int32_t pixels = p[CV_BATCH] * p[CV_OUT_H] * p[CV_OUT_W];
     const int32_t depth = p[CV_K_H] * p[CV_K_W] * p[CV_IN_C];
     const int pointwise = p[CV_K_H] == 1 && p[CV_K_W] == 1 && p[CV_STRIDE_H] == 1 && p[CV_STRIDE_W] == 1 &&

@@ -4,7 +4,10 @@
  * the order SXTB16 produces (bytes 0,2 then 1,3 of every 4-byte group, two rows interleaved), so
  * the inner loop loads ready-made halfword pairs and only widens the weights: per 4 depth steps,
  * 2 rows x 2 output channels = 16 MACs in 8 SMLADs. The input offset is folded into ksum on the
- * host, so no per-element offset add is needed.
+ * host, so no per-element offset add is needed. Output stage: when every channel allows it
+ * (th_gemm_rq_fast_ok, checked once per op by the caller) th_rq_fast, one SMLAL and one shift per
+ * output with each channel's constants derived once for both rows; otherwise the reference
+ * requantisation. The per-output cost matters most where depth is small (stems, narrow layers).
  *
  * Fully connected (th_dsp_gemm_rows): one or two int8 rows against 4/2/1 weight rows at a time,
  * widening the activations once per group of output channels. */
@@ -19,6 +22,46 @@
 static inline int8_t requant(int32_t acc, th_gemm_out_t q, int32_t c) {
     const int32_t v = th_mbqm_nonneg(acc, q.mult[c], q.shift[c]) + q.out_offset;
     return (int8_t)th_clamp(v, q.act_min, q.act_max);
+}
+
+int32_t th_gemm_rq_fast_ok(const th_gemm_out_t *q, int32_t n) {
+    for (int32_t c = 0; c < n; c++) {
+        if (q->mult[c] < 0 || !th_rq_fast_ok(q->shift[c], q->out_offset)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* th_rq_fast with the per-channel constants of th_rq_hi(sh, out_offset) = hi and r - 1 = rs
+ * (r = -sh in [2, 22]), before the activation clamp. On the core one asm block: GCC spills the
+ * loop state around the 64-bit arithmetic of the C version. */
+static inline __attribute__((always_inline)) int32_t rq_fast_core(int32_t acc, int32_t m, int32_t hi, int32_t rs) {
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    int32_t h, l;
+    __asm__("and %[l], %[a], #0x80000000\n\t"
+            "orr %[l], %[l], #0x40000000\n\t"
+            "add %[h], %[hi], %[a], asr #31\n\t"
+            "smlal %[l], %[h], %[a], %[m]\n\t"
+            "asr %[h], %[h], %[rs]"
+            : [h] "=&r"(h), [l] "=&r"(l)
+            : [hi] "r"(hi), [a] "r"(acc), [m] "r"(m), [rs] "r"(rs));
+    return h;
+#else
+    return th_rq_fast(acc, m, hi, rs);
+#endif
+}
+
+/* The output stage of channel c (which passes th_gemm_rq_fast_ok) for one or two rows: the
+ * constants are derived once for both (o21 = 2 * out_offset + 1, see th_rq_hi_o21). */
+static inline __attribute__((always_inline)) void requant_fast2(int32_t a0, int32_t a1, int two, const th_gemm_out_t *q,
+                                                                int32_t c, int32_t o21, int8_t *d0, int8_t *d1) {
+    const int32_t m = q->mult[c], sh = q->shift[c];
+    const int32_t hi = th_rq_hi_o21(o21, sh), rs = -sh - 1;
+    d0[c] = (int8_t)th_clamp(rq_fast_core(a0, m, hi, rs), q->act_min, q->act_max);
+    if (two) {
+        d1[c] = (int8_t)th_clamp(rq_fast_core(a1, m, hi, rs), q->act_min, q->act_max);
+    }
 }
 
 void th_dsp_expand_rows(const int8_t *a0, const int8_t *a1, int32_t depth, int32_t *dst) {
@@ -52,6 +95,7 @@ void th_dsp_gemm_x16(const int32_t *xexp, int two_rows, int8_t *out0, int8_t *ou
     const int32_t groups = depth >> 2, rem = depth & 3;
     const int16_t *tail = (const int16_t *)(const void *)(xexp + groups * (two_rows ? 4 : 2));
     const th_gemm_out_t qv = *q;
+    const int32_t o21 = 2 * qv.out_offset + 1;
     for (int32_t c = 0; c < n_out; c += 2) {
         const int has_c1 = c + 1 < n_out;
         const int8_t *w0 = w + c * depth;
@@ -130,9 +174,17 @@ void th_dsp_gemm_x16(const int32_t *xexp, int two_rows, int8_t *out0, int8_t *ou
                 s10 += tail[rem + k] * w0[k];
                 s11 += tail[rem + k] * w1[k];
             }
-            out1[c] = requant(s10, qv, c);
-            if (has_c1) {
-                out1[c + 1] = requant(s11, qv, c + 1);
+            if (qv.rq_fast) {
+                requant_fast2(s00, s10, 1, &qv, c, o21, out0, out1);
+                if (has_c1) {
+                    requant_fast2(s01, s11, 1, &qv, c + 1, o21, out0, out1);
+                }
+                continue;
+            } else {
+                out1[c] = requant(s10, qv, c);
+                if (has_c1) {
+                    out1[c + 1] = requant(s11, qv, c + 1);
+                }
             }
         } else {
             for (int32_t g = groups; g > 0; g--) {
@@ -151,9 +203,16 @@ void th_dsp_gemm_x16(const int32_t *xexp, int two_rows, int8_t *out0, int8_t *ou
                 s01 += tail[k] * w1[k];
             }
         }
-        out0[c] = requant(s00, qv, c);
-        if (has_c1) {
-            out0[c + 1] = requant(s01, qv, c + 1);
+        if (qv.rq_fast) {
+            requant_fast2(s00, 0, 0, &qv, c, o21, out0, out1);
+            if (has_c1) {
+                requant_fast2(s01, 0, 0, &qv, c + 1, o21, out0, out1);
+            }
+        } else {
+            out0[c] = requant(s00, qv, c);
+            if (has_c1) {
+                out0[c + 1] = requant(s01, qv, c + 1);
+            }
         }
     }
 }

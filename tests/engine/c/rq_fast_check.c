@@ -58,6 +58,17 @@ int main(void) {
         const int32_t off = (int32_t)(next() % 257) - 128;
         check(x, m, shift, off);
     }
+    /* the GEMM's 32-bit form of th_rq_hi over the whole range th_rq_fast_ok accepts */
+    for (int32_t shift = -22; shift <= -2; shift++) {
+        for (int32_t off = -128; off <= 128; off++) {
+            checked++;
+            if (th_rq_hi_o21(2 * off + 1, shift) != th_rq_hi(shift, off)) {
+                printf("th_rq_hi_o21 shift=%ld off=%ld: want %ld got %ld\n", (long)shift, (long)off,
+                       (long)th_rq_hi(shift, off), (long)th_rq_hi_o21(2 * off + 1, shift));
+                mismatches++;
+            }
+        }
+    }
     if (th_rq_fast_ok(-1, 0) || th_rq_fast_ok(0, 0) || th_rq_fast_ok(-23, 0) || th_rq_fast_ok(-5, 129)) {
         printf("th_rq_fast_ok accepts a case outside its proven range\n");
         return 1;
