@@ -5,7 +5,8 @@
 
 Every architecture — the searched one and the N random ones (uniform over the kws choices,
 rejection on the exact counts: predicted latency from the board twin's saved fit, working memory,
-flash estimate) — is trained from the same fresh initialisation scheme with the same budget
+flash estimate) — is trained from the same fresh initialisation scheme with the same budget (once per
+``--train-seeds`` seed; rows then hold the mean ± standard deviation over seeds)
 (``--trainer federated``: FedDyn, the pipeline's device set, rounds, participation and local
 epochs; ``--trainer central``: Adam on the union of the devices' data for ``--epochs``), converted
 to int8 and evaluated on the held-out speakers with the TFLite reference kernels. Prints one row
@@ -43,16 +44,25 @@ def sample_feasible(n: int, limits, line, seed: int, max_draws: int = 200000):  
 
 
 def train_and_score(spec, data, args) -> dict:  # noqa: ANN001
+    """Train and score once per training seed (``--train-seeds``); the row holds the mean accuracy
+    and every seed's."""
+    seeds = args.train_seeds or [args.seed]
+    started = time.perf_counter()
+    accs = [_train_and_score_once(spec, data, args, s) for s in seeds]
+    return {"hash": spec.content_hash, "int8_accuracy": float(np.mean(accs)), "int8_accuracy_std": float(np.std(accs)),
+            "per_seed": dict(zip(seeds, accs, strict=True)), "train_s": time.perf_counter() - started}
+
+
+def _train_and_score_once(spec, data, args, seed: int) -> float:  # noqa: ANN001
     from harness.pipeline.run import int8_accuracy
     from search_space.dnas.search import export_int8
     from search_space.dnas.subnet import SubnetFlatModel, init_weights, train_central, unflatten
 
-    started = time.perf_counter()
     eval_x, eval_y = data.evaluation_set()
     if args.trainer == "central":
         x, y = data.union()
-        weights = train_central(spec, init_weights(spec, np.random.default_rng(args.seed)), x, y, epochs=args.epochs,
-                                seed=args.seed)
+        weights = train_central(spec, init_weights(spec, np.random.default_rng(seed)), x, y, epochs=args.epochs,
+                                seed=seed)
     else:
         from federated.algorithms import make_algorithm
         from federated.experiment import DEFAULT_HYPERPARAMETERS
@@ -61,19 +71,18 @@ def train_and_score(spec, data, args) -> dict:  # noqa: ANN001
         from federated.participation import Participation
         from federated.server import FederatedServer, RunConfig
 
-        model = SubnetFlatModel(spec, seed=args.seed)
+        model = SubnetFlatModel(spec, seed=seed)
         algorithm = make_algorithm("feddyn", **DEFAULT_HYPERPARAMETERS["feddyn"])
         local = LocalTrainingConfig(learning_rate=args.local_lr, batch_size=32, epochs=args.local_epochs)
-        part = Participation(probability=args.participation, seed=args.seed)
-        cfg = RunConfig("feddyn", algorithm.hyperparameters(), local, part, args.seed, data.name, data.n_devices,
+        part = Participation(probability=args.participation, seed=seed)
+        cfg = RunConfig("feddyn", algorithm.hyperparameters(), local, part, seed, data.name, data.n_devices,
                         model.n_params)
-        server = FederatedServer(algorithm, model, InProcessDispatcher(algorithm, model, data, local, args.seed), cfg,
+        server = FederatedServer(algorithm, model, InProcessDispatcher(algorithm, model, data, local, seed), cfg,
                                  data.sizes, np.asarray(eval_x, np.float64), eval_y)
         server.run(args.rounds, progress=False)
         weights = unflatten(spec, algorithm.evaluation_params(server.state))
     x, _ = data.union()
-    acc = int8_accuracy(export_int8(spec, weights, x), eval_x, eval_y)
-    return {"hash": spec.content_hash, "int8_accuracy": acc, "train_s": time.perf_counter() - started}
+    return int8_accuracy(export_int8(spec, weights, x), eval_x, eval_y)
 
 
 def main() -> None:
@@ -91,7 +100,9 @@ def main() -> None:
     p.add_argument("--data", choices=("synthetic", "espeak"), default="synthetic")
     p.add_argument("--devices", type=int, default=20)
     p.add_argument("--samples-per-device", type=int, default=200)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="data and random-architecture seed")
+    p.add_argument("--train-seeds", type=int, nargs="+", default=None,
+                   help="train every model once per seed and compare mean accuracies (default: --seed only)")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
 
@@ -122,14 +133,17 @@ def main() -> None:
                **train_and_score(spec, data, args)}
         rows.append(row)
         print(f"{label:>10}  {row['hash']}  {u.mops:7.2f} Mops  {u.latency_ms:7.1f} ms  {u.sram_bytes:7d} B  "
-              f"int8 acc {100 * row['int8_accuracy']:6.2f} %  ({row['train_s']:.0f} s)", flush=True)
+              f"int8 acc {100 * row['int8_accuracy']:6.2f} ± {100 * row['int8_accuracy_std']:.2f} %  "
+              f"({row['train_s']:.0f} s)", flush=True)
     rand = rows[len(searched):]
     for r in rows[:len(searched)]:
-        print(f"{r['model']}: {100 * r['int8_accuracy']:.2f} %")
+        print(f"{r['model']}: {100 * r['int8_accuracy']:.2f} ± {100 * r['int8_accuracy_std']:.2f} % "
+              f"(per training seed: {', '.join(f'{100 * a:.2f}' for a in r['per_seed'].values())})")
     if rand:
         best = max(rand, key=lambda r: r["int8_accuracy"])
         median = 100 * float(np.median([r["int8_accuracy"] for r in rand]))
-        print(f"best random: {100 * best['int8_accuracy']:.2f} % ({best['model']}); median random: {median:.2f} %")
+        print(f"best random: {100 * best['int8_accuracy']:.2f} ± {100 * best['int8_accuracy_std']:.2f} % "
+              f"({best['model']}); median random: {median:.2f} %")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

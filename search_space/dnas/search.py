@@ -1,25 +1,33 @@
 """The DNAS search under a board's latency, SRAM and flash budget, and the derivation of its result.
 
-Loss per step (one Gumbel-softmax draw z at temperature τ, shared by the batch):
+Supernet width options: ``width_options`` (12) evenly spread widths of the space's 69, so that a
+distribution over few options can concentrate (:func:`search_space.dnas.supernet.coarse_widths`).
+
+Phase 1, ``warmup_epochs`` (6): weights only, the architecture logits α stay uniform. Each step
+trains ``warmup_subnets``: the largest subnet ("largest"), the largest plus a uniformly random
+discrete subnet ("sandwich"), a random discrete subnet ("uniform"), or a Gumbel-softmax draw from
+the uniform distribution ("distribution").
+
+Phase 2, the remaining epochs: per step one Gumbel-softmax draw z at temperature τ (shared by the
+batch; ``hard_samples``: the forward pass sees the draw's one-hot argmax, the gradient is the soft
+draw's), and the loss
 
     CE(supernet(x; z), y)
-      + λ_lat   · max(0, E_z[latency] / (m·L) − 1)
-      + λ_sram  · max(0, smoothmax_nodes E_z[in+out bytes] / (m·S) − 1)
-      + λ_flash · max(0, E_z[flash bytes] / (m·F) − 1)
+      + λ_lat   · max(0, E_p[latency] / (m·L) − 1)
+      + λ_sram  · max(0, smoothmax_nodes E_p[in+out bytes] / (m·S) − 1)
+      + λ_flash · max(0, E_p[flash bytes] / (m·F) − 1)
+      + λ_under · max(0, u − E_p[latency] / (m·L))
 
-with E_z[latency] = slope · E_z[Mops] + intercept from the board's fitted latency model, S the
+with p = softmax(α) (the resource terms are taken on the distribution itself, not on the noisy
+draw), E_p[latency] = slope · E_p[Mops] + intercept from the board's fitted latency model, S the
 firmware arena left after the input buffer, F the plan slot, m = ``margin`` (aim a little inside
 the budget so the argmax, which is not the expectation, still fits). Hinges on *relative* excess
-make the three terms comparable; λ = 2 for each by default: one unit of relative excess then costs
-about as much as the cross-entropy of a poor classifier, large enough to pull the distribution
-inside the budget within an epoch or two, small enough not to dominate the accuracy signal once
-inside (the hinge is then zero). A lower hinge on latency, λ_under · max(0, 0.8 − E_z[latency]/(m·L))
-with λ_under = 1, keeps the search from settling far below the budget: the upper hinges push the
-whole distribution down hard at the start (a uniform distribution is far over any small budget)
-and the accuracy signal alone pulls widths back up only slowly; the band 0.8–1 × m·L is where the
-accuracy term decides (set ``lambda_under=0`` for the pure MicroNets-style upper hinges).
-Weights and architecture logits are updated from the same batch (Adam each); the first ``warmup_epochs`` train weights only. τ decays exponentially from
-``tau_start`` to ``tau_end`` over the epochs.
+make the terms comparable; λ = 2 for the upper ones. The lower hinge (λ_under = 1, u =
+``under_fraction`` = 0.9) keeps the search from settling far below the budget: the upper hinges push
+the whole distribution down hard at the start and the accuracy signal alone pulls widths back up
+only slowly. Weights (Adam, ``weight_lr``, cross-entropy only) and α (Adam, ``arch_lr``, the whole
+loss) have separate optimisers. τ stays at ``tau_start`` through the warm-up and decays
+exponentially to ``tau_end`` at the last epoch.
 
 After the last epoch the argmax architecture is derived; if its exact counts miss the budget
 (possible: the argmax is not the expectation), :func:`repair_choices` narrows it greedily until it
@@ -69,13 +77,18 @@ class SearchConfig:
     arch_lr: float = 5e-2
     tau_start: float = 5.0
     tau_end: float = 0.3
-    warmup_epochs: int = 2
+    warmup_epochs: int = 6  # weights only, before the architecture logits move
+    # "largest", "sandwich" (largest + a uniformly random subnet), "uniform", or "distribution" (a
+    # Gumbel-softmax draw from the still uniform architecture distribution)
+    warmup_subnets: str = "largest"
+    width_options: int = 12  # supernet width options per decision: a coarse subset of the space's (0: all)
+    hard_samples: bool = False  # forward on the one-hot Gumbel argmax (straight-through gradient)
     lambda_latency: float = 2.0
     lambda_sram: float = 2.0
     lambda_flash: float = 2.0
     margin: float = 0.95
     lambda_under: float = 1.0  # latency far below the budget: weight of the lower hinge
-    under_fraction: float = 0.8  # ... below this fraction of the (margin-scaled) latency budget
+    under_fraction: float = 0.9  # ... below this fraction of the (margin-scaled) latency budget
     finetune_epochs: int = 10
     finetune_lr: float = 1e-3
     val_fraction: float = 0.1
@@ -86,13 +99,26 @@ class SearchConfig:
             raise ValueError(f"search: epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}")
         if not 0 < self.margin <= 1:
             raise ValueError(f"search margin: expected 0 < margin <= 1, got {self.margin}")
+        if self.warmup_subnets not in ("largest", "sandwich", "uniform", "distribution"):
+            raise ValueError(f"search warmup_subnets: expected 'largest', 'sandwich', 'uniform' or 'distribution', "
+                             f"got {self.warmup_subnets!r}")
         if self.tau_start <= 0 or self.tau_end <= 0:
             raise ValueError("search: temperatures must be > 0")
 
+    @property
+    def first_arch_epoch(self) -> int:
+        """The first epoch (0-based) that updates the architecture: after the warm-up, and never
+        later than the last epoch."""
+        return min(self.warmup_epochs, self.epochs - 1)
+
     def tau(self, epoch: int) -> float:
-        if self.epochs == 1:
+        """Gumbel-softmax temperature: ``tau_start`` up to the first architecture epoch, then
+        exponential decay to ``tau_end`` at the last epoch."""
+        span = self.epochs - 1 - self.first_arch_epoch
+        if span <= 0:
             return self.tau_end
-        return self.tau_start * (self.tau_end / self.tau_start) ** (epoch / (self.epochs - 1))
+        t = min(max(epoch - self.first_arch_epoch, 0) / span, 1.0)
+        return self.tau_start * (self.tau_end / self.tau_start) ** t
 
 
 @dataclass
@@ -236,7 +262,7 @@ def run_search(
     from tqdm import tqdm
 
     from search_space.dnas.subnet import accuracy, train_central
-    from search_space.dnas.supernet import Supernet, tf_expected_resources
+    from search_space.dnas.supernet import Supernet, coarse_widths, tf_expected_resources
 
     space = get_space(config.space)
     structure = structure_of(space)
@@ -248,6 +274,7 @@ def run_search(
     y = np.asarray(y, np.int64)
     x_tr, y_tr, x_val, y_val = _split(x, y, config.val_fraction, config.seed)
     tf.random.set_seed(config.seed)
+    structure = replace(structure, widths=coarse_widths(structure.widths, config.width_options))
     net = Supernet(structure, seed=config.seed)
     w_opt = tf.keras.optimizers.Adam(config.weight_lr)
     a_opt = tf.keras.optimizers.Adam(config.arch_lr)
@@ -270,20 +297,43 @@ def run_search(
     w_opt.build(net.weight_variables)
     a_opt.build(net.arch_variables)
 
+    def cross_entropy(xb: tf.Tensor, yb: tf.Tensor, sample: Any) -> tuple[tf.Tensor, tf.Tensor]:
+        logits = net(xb, sample)
+        ce = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(yb, logits))
+        acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), yb), tf.float32))
+        return ce, acc
+
     @tf.function(reduce_retracing=True)
-    def step(xb: tf.Tensor, yb: tf.Tensor, tau: tf.Tensor, update_arch: bool) -> tuple[tf.Tensor, ...]:
+    def warmup_step(xb: tf.Tensor, yb: tf.Tensor, tau: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        # Weights only: a uniformly random discrete subnet (and, sandwich rule, the largest), so the
+        # shared weights serve every subnet before the architecture distribution starts to move.
+        with tf.GradientTape() as tape:
+            losses = []
+            if config.warmup_subnets in ("largest", "sandwich"):
+                losses.append(cross_entropy(xb, yb, net.sample_largest()))
+            if config.warmup_subnets in ("uniform", "sandwich"):
+                losses.append(cross_entropy(xb, yb, net.sample_uniform()))
+            if config.warmup_subnets == "distribution":
+                losses.append(cross_entropy(xb, yb, net.sample(tau, hard=config.hard_samples)))
+            loss = tf.add_n([ce for ce, _ in losses])
+            ce, acc = losses[0]
+        w_vars = net.weight_variables
+        w_opt.apply_gradients(zip(tape.gradient(loss, w_vars), w_vars, strict=True))
+        pen, lat, sram, flash = penalties(net.probabilities())
+        return ce, pen, acc, lat, sram, flash
+
+    @tf.function(reduce_retracing=True)
+    def search_step(xb: tf.Tensor, yb: tf.Tensor, tau: tf.Tensor) -> tuple[tf.Tensor, ...]:
         with tf.GradientTape(persistent=True) as tape:
-            sample = net.sample(tau)
-            logits = net(xb, sample)
-            ce = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(yb, logits))
-            pen, lat, sram, flash = penalties(sample)
+            ce, acc = cross_entropy(xb, yb, net.sample(tau, hard=config.hard_samples))
+            # Resource terms on the distribution itself (softmax α): deterministic, and what the
+            # argmax is derived from.
+            pen, lat, sram, flash = penalties(net.probabilities())
             loss = ce + pen
         w_vars, a_vars = net.weight_variables, net.arch_variables
         w_opt.apply_gradients(zip(tape.gradient(ce, w_vars), w_vars, strict=True))
-        if update_arch:
-            a_opt.apply_gradients(zip(tape.gradient(loss, a_vars), a_vars, strict=True))
+        a_opt.apply_gradients(zip(tape.gradient(loss, a_vars), a_vars, strict=True))
         del tape
-        acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), yb), tf.float32))
         return ce, pen, acc, lat, sram, flash
 
     rng = np.random.default_rng([config.seed, 0xB47C])
@@ -300,13 +350,15 @@ def run_search(
         for epoch in range(config.epochs):
             started = time.perf_counter()
             tau = config.tau(epoch)
-            update_arch = epoch >= min(config.warmup_epochs, config.epochs - 1)
+            update_arch = epoch >= config.first_arch_epoch
             order = rng.permutation(len(y_tr))
             sums = np.zeros(6)
             for b in range(n_batches):
                 idx = order[b * config.batch_size:(b + 1) * config.batch_size]
-                out = step(tf.constant(x_tr[idx]), tf.constant(y_tr[idx]), tf.constant(tau, tf.float32),
-                           bool(update_arch))
+                if update_arch:
+                    out = search_step(tf.constant(x_tr[idx]), tf.constant(y_tr[idx]), tf.constant(tau, tf.float32))
+                else:
+                    out = warmup_step(tf.constant(x_tr[idx]), tf.constant(y_tr[idx]), tf.constant(tau, tf.float32))
                 sums += np.array([float(v) for v in out])
                 bar.update(1)
             means = sums / n_batches
@@ -335,6 +387,7 @@ def run_search(
                 "argmax_usage": asdict(usage),
                 "argmax_fits": usage.fits(limits),
                 "argmax_val_acc": round(float(np.mean(np.argmax(val_logits, 1) == y_val)), 5),
+                "width_options": list(structure.widths),
                 "distribution": net.distribution(),
                 "seconds": round(seconds[-1], 2),
             }

@@ -13,7 +13,13 @@ Architecture parameters are logits α per decision; ``sample(tau)`` draws Gumbel
 :mod:`search_space.dnas.resources` on the sampled weights' expected widths.
 
 The supernet has biases instead of batch norm, like the deployed int8 model, so a derived
-architecture inherits its weights by slicing (:meth:`Supernet.subnet_weights`).
+architecture inherits its weights by slicing (:meth:`Supernet.subnet_weights`). To keep the
+activation scale independent of the live width, the pointwise and head outputs are multiplied by
+sqrt(cmax / live input channels) (He initialisation for fan-in cmax then equals He for the live
+width); the derived weights have that factor folded in, so the subnet computes the same function.
+
+Besides the Gumbel-softmax draws, :meth:`Supernet.sample_uniform` (a uniformly random discrete
+subnet) and :meth:`Supernet.sample_largest` serve the weight warm-up of the search.
 """
 
 from __future__ import annotations
@@ -29,7 +35,25 @@ from search_space.dnas.resources import DSCNNStructure, ExpectedResources, expec
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 
-__all__ = ["Supernet", "ArchSample", "tf_expected_resources"]
+__all__ = ["Supernet", "ArchSample", "tf_expected_resources", "coarse_widths"]
+
+
+def coarse_widths(widths: tuple[int, ...], n: int) -> tuple[int, ...]:
+    """``n`` of ``widths`` (sorted), evenly spaced from the smallest to the largest; all of them
+    when ``n`` is 0 or at least their number. (Even, not geometric, spacing: a geometric one spends
+    half the options on widths of a few channels, which no model near a real latency budget uses
+    and which, sampled during the warm-up, are bottlenecks that keep the shared weights from
+    training.)"""
+    ws = sorted(set(widths))
+    if n <= 0 or n >= len(ws):
+        return tuple(ws)
+    if n < 2:
+        raise ValueError(f"coarse_widths: expected n >= 2 options (or 0 for all), got {n}")
+    picked: list[int] = []
+    for t in np.linspace(ws[0], ws[-1], n):
+        rest = [w for w in ws if w not in picked]
+        picked.append(min(rest, key=lambda w: abs(w - t)))
+    return tuple(sorted(picked))
 
 
 @dataclass
@@ -61,6 +85,9 @@ def tf_expected_resources(structure: DSCNNStructure, sample: ArchSample) -> Expe
 
 class Supernet(tf.Module):
     def __init__(self, structure: DSCNNStructure, seed: int = 0):
+        """``structure.widths`` are the supernet's width options: the space's own, or a coarse
+        subset of them (:func:`coarse_widths`) so that a distribution over few options can
+        concentrate; a derived architecture then only uses widths of that subset."""
         super().__init__(name="supernet")
         self.structure = structure
         rng = np.random.default_rng([seed, 0xD7A5])
@@ -77,8 +104,11 @@ class Supernet(tf.Module):
         self.stem_b = tf.Variable(np.zeros(cmax, np.float32))
         self.dw_w = [he((3, 3, cmax, 1), 9) for _ in structure.block_strides]
         self.dw_b = [tf.Variable(np.zeros(cmax, np.float32)) for _ in structure.block_strides]
-        # Pointwise fan-in depends on the live input width; scale for a mid-size input.
-        self.pw_w = [he((1, 1, cmax, cmax), cmax // 2) for _ in structure.block_strides]
+        # Pointwise and head fan-in depend on the live input width c: the weights are initialised
+        # for fan-in cmax and the layer's output is scaled by sqrt(cmax / c) (see ``_fan_in_scale``),
+        # so every subnet starts He-initialised for its own width and keeps its activation scale
+        # whatever the width (no batch norm here: the deployed graph has none).
+        self.pw_w = [he((1, 1, cmax, cmax), cmax) for _ in structure.block_strides]
         self.pw_b = [tf.Variable(np.zeros(cmax, np.float32)) for _ in structure.block_strides]
         self.fc_w = tf.Variable(rng.normal(0, np.sqrt(1.0 / cmax), (cmax, structure.num_classes)).astype(np.float32))
         self.fc_b = tf.Variable(np.zeros(structure.num_classes, np.float32))
@@ -106,10 +136,39 @@ class Supernet(tf.Module):
         g = -tf.math.log(-tf.math.log(u))
         return tf.nn.softmax((logits + g) / tau)
 
-    def sample(self, tau: tf.Tensor) -> ArchSample:
-        return ArchSample(self._gumbel_softmax(self.alpha_stem, tau),
+    @staticmethod
+    def _straight_through(soft: tf.Tensor) -> tf.Tensor:
+        hard = tf.one_hot(tf.argmax(soft), tf.shape(soft)[0], dtype=soft.dtype)
+        return soft + tf.stop_gradient(hard - soft)
+
+    def sample(self, tau: tf.Tensor, hard: bool = False) -> ArchSample:
+        """One Gumbel-softmax draw; ``hard``: the forward pass sees the one-hot argmax of the draw
+        (a discrete subnet), the gradient is the soft draw's (straight-through)."""
+        draw = ArchSample(self._gumbel_softmax(self.alpha_stem, tau),
                           [self._gumbel_softmax(a, tau) for a in self.alpha_keep],
                           [self._gumbel_softmax(a, tau) for a in self.alpha_width])
+        if not hard:
+            return draw
+        st = self._straight_through
+        return ArchSample(st(draw.stem), [st(k) for k in draw.keep], [st(w) for w in draw.width])
+
+    def sample_uniform(self) -> ArchSample:
+        """A uniformly random discrete subnet (one-hot per decision), independent of α: the
+        weight warm-up trains the shared weights on these."""
+        s = self.structure
+        k = len(s.widths)
+
+        def hot(n: int) -> tf.Tensor:
+            return tf.one_hot(tf.random.uniform([], 0, n, tf.int32), n)
+
+        return ArchSample(hot(k), [hot(2) for _ in range(s.n_blocks)], [hot(k) for _ in range(s.n_blocks)])
+
+    def sample_largest(self) -> ArchSample:
+        """Every block kept at the widest option (the sandwich rule's upper bound)."""
+        s = self.structure
+        k = len(s.widths)
+        top = tf.one_hot(k - 1, k)
+        return ArchSample(top, [tf.constant([1.0, 0.0]) for _ in range(s.n_blocks)], [top for _ in range(s.n_blocks)])
 
     def probabilities(self) -> ArchSample:
         """softmax(α): the architecture distribution (no noise, no temperature)."""
@@ -132,6 +191,11 @@ class Supernet(tf.Module):
     def _mask(self, z: tf.Tensor) -> tf.Tensor:
         return tf.linalg.matvec(self.mask_table, z, transpose_a=True)  # (cmax,)
 
+    def _fan_in_scale(self, live: Any) -> Any:
+        """sqrt(cmax / live input channels): folded into the derived weights by :meth:`subnet_weights`."""
+        return tf.sqrt(float(self.cmax) / tf.maximum(live, 1.0)) if isinstance(live, tf.Tensor) \
+            else float(np.sqrt(self.cmax / max(float(live), 1.0)))
+
     def __call__(self, x: tf.Tensor, sample: ArchSample) -> tf.Tensor:
         s = self.structure
         h = tf.nn.conv2d(x, self.stem_w, list(s.stem_stride), "SAME") + self.stem_b
@@ -141,14 +205,14 @@ class Supernet(tf.Module):
             d = tf.nn.depthwise_conv2d(h, self.dw_w[i], [1, stride, stride, 1], "SAME") + self.dw_b[i]
             d = tf.nn.relu(d) * m
             mw = self._mask(sample.width[i])
-            p = tf.nn.conv2d(d, self.pw_w[i], 1, "SAME") + self.pw_b[i]
+            p = tf.nn.conv2d(d, self.pw_w[i], 1, "SAME") * self._fan_in_scale(tf.reduce_sum(m)) + self.pw_b[i]
             p = tf.nn.relu(p) * mw
             skip = h if stride == 1 else tf.nn.avg_pool2d(h, 2, stride, "SAME")
             zk = sample.keep[i]
             h = zk[0] * p + zk[1] * skip
             m = zk[0] * mw + zk[1] * m
         pooled = tf.reduce_mean(h, axis=[1, 2])
-        return tf.matmul(pooled, self.fc_w) + self.fc_b
+        return tf.matmul(pooled, self.fc_w) * self._fan_in_scale(tf.reduce_sum(m)) + self.fc_b
 
     # ---------------------------------------------------------------- derivation
     def argmax_choices(self) -> dict[str, Any]:
@@ -171,9 +235,9 @@ class Supernet(tf.Module):
                 continue
             w = choices[f"block{i + 1}.filters"]
             out += [self.dw_w[i].numpy()[:, :, :c, :], self.dw_b[i].numpy()[:c],
-                    self.pw_w[i].numpy()[:, :, :c, :w], self.pw_b[i].numpy()[:w]]
+                    self.pw_w[i].numpy()[:, :, :c, :w] * self._fan_in_scale(c), self.pw_b[i].numpy()[:w]]
             c = w
-        out += [self.fc_w.numpy()[:c], self.fc_b.numpy()]
+        out += [self.fc_w.numpy()[:c] * self._fan_in_scale(c), self.fc_b.numpy()]
         return out
 
     def distribution(self) -> dict[str, list[float]]:

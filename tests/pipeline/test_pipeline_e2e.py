@@ -47,7 +47,12 @@ def test_pipeline_end_to_end_on_the_f446re_twin(tiny_run: tuple[PipelineResult, 
     assert counted.peak_sram_bytes == res.working_memory_bytes and counted.mops == pytest.approx(res.mops)
     lines = [json.loads(line) for line in Path(res.files["search_log"]).read_text().splitlines()]
     assert [r["epoch"] for r in lines] == [1, 2]
-    assert len(lines[-1]["distribution"]["stem.filters"]) == 69
+    # The supernet's width options: a coarse, evenly spread subset of the space's 69 widths.
+    from search_space.dnas.search import SearchConfig
+
+    options = lines[-1]["width_options"]
+    assert len(options) == SearchConfig().width_options and set(options) <= set(range(4, 277, 4))
+    assert len(lines[-1]["distribution"]["stem.filters"]) == len(options)
     assert sum(lines[-1]["distribution"]["block3.filters"]) == pytest.approx(1.0, abs=1e-3)
     html = Path(res.files["report"]).read_text()
     assert f"{res.measured_latency_ms:.2f} ms" in html and f"{res.predicted_latency_ms:.2f} ms" in html
