@@ -47,11 +47,14 @@ def test_pipeline_end_to_end_on_the_f446re_twin(tiny_run: tuple[PipelineResult, 
     assert counted.peak_sram_bytes == res.working_memory_bytes and counted.mops == pytest.approx(res.mops)
     lines = [json.loads(line) for line in Path(res.files["search_log"]).read_text().splitlines()]
     assert [r["epoch"] for r in lines] == [1, 2]
-    # The supernet's width options: a coarse, evenly spread subset of the space's 69 widths.
+    # The supernet's width options: the space's 69 widths or an evenly spread subset of them.
+    from search_space.dnas.resources import structure_of
     from search_space.dnas.search import SearchConfig
+    from search_space.dnas.supernet import coarse_widths
 
     options = lines[-1]["width_options"]
-    assert len(options) == SearchConfig().width_options and set(options) <= set(range(4, 277, 4))
+    full = structure_of("kws").widths
+    assert options == list(coarse_widths(full, SearchConfig().width_options)) and set(options) <= set(full)
     assert len(lines[-1]["distribution"]["stem.filters"]) == len(options)
     assert sum(lines[-1]["distribution"]["block3.filters"]) == pytest.approx(1.0, abs=1e-3)
     html = Path(res.files["report"]).read_text()
