@@ -19,16 +19,16 @@ draw's), and the loss
       + λ_flash · max(0, E_p[flash bytes] / (m·F) − 1)
       + λ_under · max(0, u − E_p[latency] / (m·L))
 
-with p = softmax(α) (the resource terms are taken on the distribution itself, not on the noisy
-draw), E_p[latency] = slope · E_p[Mops] + intercept from the board's fitted latency model, S the
+with p the draw z (``resource_terms="sample"``, the default) or softmax(α) ("distribution":
+deterministic), E_p[latency] = slope · E_p[Mops] + intercept from the board's fitted latency model, S the
 firmware arena left after the input buffer, F the plan slot, m = ``margin`` (aim a little inside
 the budget so the argmax, which is not the expectation, still fits). Hinges on *relative* excess
 make the terms comparable; λ = 2 for the upper ones. The lower hinge (λ_under = 1, u =
-``under_fraction`` = 0.9) keeps the search from settling far below the budget: the upper hinges push
+``under_fraction`` = 0.8) keeps the search from settling far below the budget: the upper hinges push
 the whole distribution down hard at the start and the accuracy signal alone pulls widths back up
 only slowly. Weights (Adam, ``weight_lr``, cross-entropy only) and α (Adam, ``arch_lr``, the whole
-loss) have separate optimisers. τ stays at ``tau_start`` through the warm-up and decays
-exponentially to ``tau_end`` at the last epoch.
+loss) have separate optimisers. τ decays exponentially from ``tau_start`` to ``tau_end`` over the
+epochs (``hold_tau_in_warmup``: over the architecture epochs only).
 
 After the last epoch the argmax architecture is derived; if its exact counts miss the budget
 (possible: the argmax is not the expectation), :func:`repair_choices` narrows it greedily until it
@@ -86,13 +86,15 @@ class SearchConfig:
     # Gumbel-softmax draw from the still uniform architecture distribution)
     warmup_subnets: str = "distribution"
     width_options: int = 0  # supernet width options per decision: a coarse subset of the space's (0: all)
+    resource_terms: str = "sample"  # resource hinges on the Gumbel draw ("sample") or on softmax α ("distribution")
+    hold_tau_in_warmup: bool = False  # τ decays over all epochs (False) or only after the warm-up (True)
     hard_samples: bool = False  # forward on the one-hot Gumbel argmax (straight-through gradient)
     lambda_latency: float = 2.0
     lambda_sram: float = 2.0
     lambda_flash: float = 2.0
     margin: float = 0.95
     lambda_under: float = 1.0  # latency far below the budget: weight of the lower hinge
-    under_fraction: float = 0.9  # ... below this fraction of the (margin-scaled) latency budget
+    under_fraction: float = 0.8  # ... below this fraction of the (margin-scaled) latency budget
     finetune_epochs: int = 10
     finetune_lr: float = 1e-3
     val_fraction: float = 0.1
@@ -106,6 +108,8 @@ class SearchConfig:
         if self.warmup_subnets not in ("largest", "sandwich", "uniform", "distribution"):
             raise ValueError(f"search warmup_subnets: expected 'largest', 'sandwich', 'uniform' or 'distribution', "
                              f"got {self.warmup_subnets!r}")
+        if self.resource_terms not in ("sample", "distribution"):
+            raise ValueError(f"search resource_terms: expected 'sample' or 'distribution', got {self.resource_terms!r}")
         if self.tau_start <= 0 or self.tau_end <= 0:
             raise ValueError("search: temperatures must be > 0")
 
@@ -116,12 +120,13 @@ class SearchConfig:
         return min(self.warmup_epochs, self.epochs - 1)
 
     def tau(self, epoch: int) -> float:
-        """Gumbel-softmax temperature: ``tau_start`` up to the first architecture epoch, then
-        exponential decay to ``tau_end`` at the last epoch."""
-        span = self.epochs - 1 - self.first_arch_epoch
+        """Gumbel-softmax temperature: exponential decay from ``tau_start`` at epoch 0 (or, with
+        ``hold_tau_in_warmup``, at the first architecture epoch) to ``tau_end`` at the last epoch."""
+        first = self.first_arch_epoch if self.hold_tau_in_warmup else 0
+        span = self.epochs - 1 - first
         if span <= 0:
             return self.tau_end
-        t = min(max(epoch - self.first_arch_epoch, 0) / span, 1.0)
+        t = min(max(epoch - first, 0) / span, 1.0)
         return self.tau_start * (self.tau_end / self.tau_start) ** t
 
 
@@ -329,10 +334,9 @@ def run_search(
     @tf.function(reduce_retracing=True)
     def search_step(xb: tf.Tensor, yb: tf.Tensor, tau: tf.Tensor) -> tuple[tf.Tensor, ...]:
         with tf.GradientTape(persistent=True) as tape:
-            ce, acc = cross_entropy(xb, yb, net.sample(tau, hard=config.hard_samples))
-            # Resource terms on the distribution itself (softmax α): deterministic, and what the
-            # argmax is derived from.
-            pen, lat, sram, flash = penalties(net.probabilities())
+            draw = net.sample(tau, hard=config.hard_samples)
+            ce, acc = cross_entropy(xb, yb, draw)
+            pen, lat, sram, flash = penalties(net.probabilities() if config.resource_terms == "distribution" else draw)
             loss = ce + pen
         w_vars, a_vars = net.weight_variables, net.arch_variables
         w_opt.apply_gradients(zip(tape.gradient(ce, w_vars), w_vars, strict=True))

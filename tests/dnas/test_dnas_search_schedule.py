@@ -29,7 +29,7 @@ def test_coarse_widths_are_an_evenly_spread_subset_with_both_ends() -> None:
 
 
 def test_temperature_holds_through_the_warm_up_then_decays_to_the_end_value() -> None:
-    cfg = SearchConfig(epochs=10, warmup_epochs=4, tau_start=5.0, tau_end=0.5)
+    cfg = SearchConfig(epochs=10, warmup_epochs=4, tau_start=5.0, tau_end=0.5, hold_tau_in_warmup=True)
     assert cfg.first_arch_epoch == 4
     assert [cfg.tau(e) for e in range(5)] == [5.0] * 5
     assert cfg.tau(9) == pytest.approx(0.5)
@@ -38,11 +38,16 @@ def test_temperature_holds_through_the_warm_up_then_decays_to_the_end_value() ->
     # A warm-up as long as the search still leaves the last epoch for the architecture.
     short = SearchConfig(epochs=2, warmup_epochs=6)
     assert short.first_arch_epoch == 1 and short.tau(1) == short.tau_end
+    # Without the hold, τ decays from the first epoch.
+    plain = SearchConfig(epochs=10, warmup_epochs=4, tau_start=5.0, tau_end=0.5)
+    assert plain.tau(0) == 5.0 and plain.tau(4) < 5.0 and plain.tau(9) == pytest.approx(0.5)
 
 
 def test_unknown_warm_up_mode_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="warmup_subnets"):
         SearchConfig(warmup_subnets="smallest")
+    with pytest.raises(ValueError, match="resource_terms"):
+        SearchConfig(resource_terms="argmax")
 
 
 def test_a_derived_architecture_only_uses_the_supernet_width_options() -> None:
