@@ -15,10 +15,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from harness.cli.results_cmd import add_db_argument
+from harness.cli.results_cmd import add_db_argument, open_store
 from harness.latency import FIT_METHODS, FitDataError, fit_from_store, model_filename
 from harness.latency.predictor import default_models_dir
-from harness.store import StoreError, open_existing
 
 __all__ = ["register", "run"]
 
@@ -48,10 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from harness.cli.main import CliError
 
-    try:
-        store = open_existing(args.db)
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
+    store = open_store(args.db)
     with store:
         items = store.measurements(board=args.board, space=args.space, source=args.source, run_id=args.run_ids)
         groups = sorted({(i.board.name, i.model.space) for i in items if i.model.space})

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.cli.results_cmd import add_db_argument
+from harness.cli.results_cmd import add_db_argument, open_store
 from harness.latency import FIT_METHODS
 from harness.paths import RESULTS_DIR
-from harness.store import StoreError, open_existing
+from harness.store import StoreError
 
 __all__ = ["register", "run"]
 
@@ -33,10 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.cli.main import CliError
     from harness.report import build_report
 
-    try:
-        store = open_existing(args.db)
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
+    store = open_store(args.db)
     with store:
         try:
             run_record = store.get_run(args.run_id) if args.run_id else (store.latest_run("sweep") or store.latest_run())

@@ -33,6 +33,16 @@ def add_db_argument(p: argparse.ArgumentParser, *, nested: bool = False) -> None
                    help="results database (default $TINYHIL_DB or results/results.db)")
 
 
+def open_store(db: Path | None):
+    """The results store for a reading command; a missing store is a one-line CLI error."""
+    from harness.cli.main import CliError
+
+    try:
+        return open_existing(db)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("results", help="list runs, show one, export measurements (CSV) or everything (JSON)")
     add_db_argument(p)
@@ -74,10 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.results_action is None:
         raise CliError("expected an action: list, show or export (see tinyhil results -h)")
-    try:
-        store = open_existing(args.db)
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
+    store = open_store(args.db)
     try:
         with store:
             return _dispatch(args, store)
