@@ -43,12 +43,42 @@ def sample_feasible(n: int, limits, line, seed: int, max_draws: int = 200000):  
     return out, draws
 
 
-def train_and_score(spec, data, args) -> dict:  # noqa: ANN001
+def _cache_key(spec, args, seed: int) -> str:  # noqa: ANN001
+    """What decides a training run's accuracy: the architecture, the data, the trainer and its budget."""
+    if args.trainer == "central":
+        trainer = f"central-e{args.epochs}"
+    else:
+        trainer = f"feddyn-r{args.rounds}-p{args.participation:g}-le{args.local_epochs}-lr{args.local_lr:g}"
+    return f"{spec.content_hash}|{args.data}-s{args.seed}-d{args.devices}x{args.samples_per_device}|{trainer}|t{seed}"
+
+
+def _load_cache(path: Path | None) -> dict:
+    if path is None or not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"--cache {path}: not a JSON object of cached accuracies ({exc})") from exc
+
+
+def train_and_score(spec, data, args, cache: dict | None = None) -> dict:  # noqa: ANN001
     """Train and score once per training seed (``--train-seeds``); the row holds the mean accuracy
-    and every seed's."""
+    and every seed's. ``cache`` (``--cache``) holds earlier runs' accuracies: a run already in it is
+    not repeated, a new one is added and the file rewritten atomically."""
+    from harness.atomic_io import write_text_atomic
+
     seeds = args.train_seeds or [args.seed]
     started = time.perf_counter()
-    accs = [_train_and_score_once(spec, data, args, s) for s in seeds]
+    accs = []
+    for s in seeds:
+        key = _cache_key(spec, args, s)
+        if cache is not None and key in cache:
+            accs.append(float(cache[key]))
+            continue
+        accs.append(_train_and_score_once(spec, data, args, s))
+        if cache is not None and args.cache is not None:
+            cache[key] = accs[-1]
+            write_text_atomic(args.cache, json.dumps(cache, indent=1, sort_keys=True))
     return {"hash": spec.content_hash, "int8_accuracy": float(np.mean(accs)), "int8_accuracy_std": float(np.std(accs)),
             "per_seed": dict(zip(seeds, accs, strict=True)), "train_s": time.perf_counter() - started}
 
@@ -87,7 +117,8 @@ def _train_and_score_once(spec, data, args, seed: int) -> float:  # noqa: ANN001
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--spec", type=Path, action="append", required=True, help="a searched arch_spec.json (repeatable)")
+    p.add_argument("--spec", type=Path, action="append", default=[],
+                   help="a searched arch_spec.json (repeatable; none: the random architectures only)")
     p.add_argument("--board", default="nucleo-f446re")
     p.add_argument("--latency-ms", type=float, required=True)
     p.add_argument("--n-random", type=int, default=20)
@@ -104,6 +135,9 @@ def main() -> None:
     p.add_argument("--train-seeds", type=int, nargs="+", default=None,
                    help="train every model once per seed and compare mean accuracies (default: --seed only)")
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--cache", type=Path, default=None,
+                   help="JSON file of accuracies of earlier training runs (architecture, data, trainer, seed): "
+                        "reused instead of retraining, new runs added")
     args = p.parse_args()
 
     from harness.pipeline.latency_fit import find_latency_model
@@ -125,12 +159,13 @@ def main() -> None:
     randoms, draws = sample_feasible(args.n_random, limits, line, args.seed) if args.n_random else ([], 0)
     print(f"budget {args.latency_ms:g} ms on {limits.board}; {args.n_random} feasible of {draws} uniform draws; "
           f"trainer {args.trainer}")
+    cache = _load_cache(args.cache)
     rows = []
     labelled = [(f"searched-{i}", s) for i, s in enumerate(searched)] + [(f"random-{i}", s) for i, s in enumerate(randoms)]
     for label, spec in labelled:
         u = exact_usage(spec, line)
         row = {"model": label, "spec": spec.to_dict(), "mops": u.mops, "predicted_ms": u.latency_ms, "sram": u.sram_bytes,
-               **train_and_score(spec, data, args)}
+               **train_and_score(spec, data, args, cache)}
         rows.append(row)
         print(f"{label:>10}  {row['hash']}  {u.mops:7.2f} Mops  {u.latency_ms:7.1f} ms  {u.sram_bytes:7d} B  "
               f"int8 acc {100 * row['int8_accuracy']:6.2f} ± {100 * row['int8_accuracy_std']:.2f} %  "

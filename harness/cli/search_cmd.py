@@ -1,10 +1,10 @@
 """`tinyhil search`: DNAS for a board's latency, SRAM and flash budget.
 
-    tinyhil search --task kws --board nucleo-f446re --latency-ms 200 --epochs 12
+    tinyhil search --task kws --board nucleo-f446re --latency-ms 150 --data espeak
     tinyhil search --task kws --board nucleo-f446re --latency-ms 200 --sweep-n 12   # fit first if needed
 
 Writes ``arch_spec.json``, ``model_int8.tflite``, ``search_log.jsonl`` (one JSON line per epoch:
-temperature, losses, expected and argmax resources, the architecture distribution) and
+temperature, losses, resource targets, expected and derived resources, the architecture distribution) and
 ``search.json`` to ``--out`` (default results/search-<board>-<time>).
 """
 
@@ -23,9 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--task", default="kws", choices=("kws",), help="search space and data (kws)")
     p.add_argument("--board", required=True, help="board name (its twin's latency fit is used)")
     p.add_argument("--latency-ms", type=float, required=True, help="latency budget in ms")
-    p.add_argument("--epochs", type=int, default=12, help="search epochs (default 12)")
+    p.add_argument("--epochs", type=int, default=30, help="search epochs, warm-up included (default 30)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--finetune-epochs", type=int, default=5, help="fine-tuning epochs of the derived model")
+    p.add_argument("--data", choices=("synthetic", "espeak"), default="synthetic",
+                   help="synthetic speakers (default), or the espeak-ng keyword set (all voices' clips; evaluated "
+                        "on its held-out voices)")
     p.add_argument("--speakers", type=int, default=20, help="speakers in the synthetic keyword set (default 20)")
     p.add_argument("--samples-per-speaker", type=int, default=200)
     p.add_argument("--models-dir", type=Path, default=None, help="latency models (default results/latency_models)")
@@ -70,19 +73,25 @@ def run(args: argparse.Namespace) -> int:
     from search_space.dnas.synthetic_keywords import KeywordTaskConfig, make_keyword_task
     from search_space.fastpath import write_tflite
 
-    data = make_keyword_task(KeywordTaskConfig(devices=args.speakers, samples_per_device=args.samples_per_speaker,
-                                               seed=args.seed))
-    x, y = data.union()
+    if args.data == "espeak":
+        from harness.pipeline.run import PipelineConfig, load_pipeline_data
+
+        data, (x, y) = load_pipeline_data(PipelineConfig(data="espeak", seed=args.seed))
+    else:
+        data = make_keyword_task(KeywordTaskConfig(devices=args.speakers, samples_per_device=args.samples_per_speaker,
+                                                   seed=args.seed))
+        x, y = data.union()
+    eval_x, eval_y = data.evaluation_set()
     out = args.out or RESULTS_DIR / f"search-{limits.board}-{time.strftime('%Y%m%d-%H%M%S')}"
     out.mkdir(parents=True, exist_ok=True)
     config = SearchConfig(space=args.task, epochs=args.epochs, batch_size=args.batch_size,
                           finetune_epochs=args.finetune_epochs, seed=args.seed)
 
     def on_epoch(r: dict) -> None:
-        u = r["argmax_usage"]
+        u = r["derived_usage"]
         console.print(f"epoch {r['epoch']:>3}/{args.epochs}  τ={r['tau']:.2f}  CE={r['train_ce']:.3f}  "
                       f"penalty={r['penalty']:.3f}  argmax: {u['mops']:.2f} Mops {u['latency_ms']:.1f} ms "
-                      f"{u['sram_bytes']} B  fits={r['argmax_fits']}  val={r['argmax_val_acc']:.3f}  ({r['seconds']:.0f} s)")
+                      f"{u['sram_bytes']} B  fits={r['derived_fits']}  val={r['derived_val_acc']:.3f}  ({r['seconds']:.0f} s)")
 
     result = run_search(config, limits, line, x, y, log_path=out / "search_log.jsonl",
                         progress=not args.no_progress, on_epoch=on_epoch)
@@ -90,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     write_tflite(result.tflite, out / "model_int8.tflite")
     from harness.pipeline.run import int8_accuracy
 
-    q_acc = int8_accuracy(result.tflite, data.eval_x, data.eval_y)
+    q_acc = int8_accuracy(result.tflite, eval_x, eval_y)
     summary = {"limits": limits.to_dict(), "latency_fit": {"slope": line.slope, "intercept": line.intercept},
                "usage": result.usage, "derive": result.derive_info, "float_val_accuracy": result.float_accuracy,
                "int8_eval_accuracy": q_acc, "seconds_per_epoch": result.seconds_per_epoch,

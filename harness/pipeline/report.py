@@ -49,14 +49,14 @@ def _plots(res: PipelineResult) -> list[tuple[str, str]]:
     if res.search_history:
         ep = [r["epoch"] for r in res.search_history]
         fig, ax = plt.subplots(1, 2, figsize=(10, 3.2))
-        ax[0].plot(ep, [r["argmax_usage"]["latency_ms"] for r in res.search_history], "o-", label="argmax arch")
+        ax[0].plot(ep, [r["derived_usage"]["latency_ms"] for r in res.search_history], "o-", label="derived arch")
         ax[0].plot(ep, [r["expected_latency_ms"] for r in res.search_history], "s--", label="expected (softmax α)")
         ax[0].axhline(res.limits.latency_ms, color="r", lw=1, label="budget")
         ax[0].set_xlabel("search epoch")
         ax[0].set_ylabel("predicted latency (ms)")
         ax[0].set_yscale("log")
         ax[0].legend(fontsize=8)
-        ax[1].plot(ep, [r["argmax_usage"]["sram_bytes"] / 1024 for r in res.search_history], "o-", label="argmax SRAM")
+        ax[1].plot(ep, [r["derived_usage"]["sram_bytes"] / 1024 for r in res.search_history], "o-", label="derived SRAM")
         ax[1].axhline(res.limits.sram_bytes / 1024, color="r", lw=1, label="SRAM budget")
         ax[1].set_xlabel("search epoch")
         ax[1].set_ylabel("working memory (KiB)")

@@ -39,7 +39,7 @@ class PipelineConfig:
     task: str = "kws"
     twin: bool = True
     sweep_n: int = 12
-    search_epochs: int = 12
+    search_epochs: int = 30
     search_batch: int = 64
     proxy_speakers: int = 10
     proxy_samples_per_speaker: int = 200
@@ -200,8 +200,8 @@ def run_pipeline(config: PipelineConfig, out_dir: Path, *, store_path: Path | No
     result = run_search(search_cfg, limits, LatencyLine(line.slope, line.intercept, line.board), px, py,
                         log_path=out_dir / "search_log.jsonl", progress=progress, convert=False,
                         on_epoch=lambda r: say(f"search epoch {r['epoch']}/{config.search_epochs}: τ={r['tau']:.2f} "
-                                               f"acc={r['train_acc']:.3f} argmax {r['argmax_usage']['mops']:.2f} Mops "
-                                               f"{r['argmax_usage']['latency_ms']:.1f} ms fits={r['argmax_fits']}"))
+                                               f"acc={r['train_acc']:.3f} derived {r['derived_usage']['mops']:.2f} Mops "
+                                               f"{r['derived_usage']['latency_ms']:.1f} ms fits={r['derived_fits']}"))
     timings["search_s"] = time.perf_counter() - t1
     spec = result.spec
     write_atomically(out_dir / "arch_spec.json", spec.to_json(indent=2) + "\n")

@@ -1,39 +1,50 @@
 """The DNAS search under a board's latency, SRAM and flash budget, and the derivation of its result.
 
-Supernet width options: ``width_options`` evenly spread widths of the space's 69 (0, the default:
-all of them), so that a distribution over few options can concentrate
-(:func:`search_space.dnas.supernet.coarse_widths`).
+The default search is progressive shrinking from the largest network (every option below is a
+``SearchConfig`` field; the defaults are the configuration measured best against random
+architectures, see bench/dnas_vs_random.py and the issue notes):
 
-Phase 1, ``warmup_epochs`` (2): weights only, the architecture logits α stay uniform. Each step
-trains ``warmup_subnets``: the largest subnet ("largest"), the largest plus a uniformly random
-discrete subnet ("sandwich"), a random discrete subnet ("uniform"), or a Gumbel-softmax draw from
-the uniform distribution ("distribution", the default).
+Supernet: batch-normalised (``batch_norm``; batch statistics, folded into the derived subnet),
+width options ``width_options`` evenly spread widths of the space's 69 (0, the default: all).
+
+Phase 1, ``warmup_epochs`` (6): weights only on ``warmup_subnets`` ("largest", the default: the
+largest network; "sandwich": largest + a uniformly random discrete subnet; "uniform"; or
+"distribution": a Gumbel-softmax draw from the starting distribution). ``arch_init="largest"``
+starts α at the largest network (width logits rising to ``arch_init_strength`` at the widest
+option, keep logits ``arch_init_keep``), so the first architecture draws are networks the warm-up
+trained. ``augment``: SpecAugment-style batches (time shift, a time and a frequency mask) so the
+~1000 search clips are not memorised, which would leave the cross-entropy with no signal for α.
 
 Phase 2, the remaining epochs: per step one Gumbel-softmax draw z at temperature τ (shared by the
-batch; ``hard_samples``: the forward pass sees the draw's one-hot argmax, the gradient is the soft
-draw's), and the loss
+batch; soft by default, ``hard_samples``: the forward pass sees the draw's one-hot argmax, the
+gradient is the soft draw's), and the loss
 
     CE(supernet(x; z), y)
-      + λ_lat   · max(0, E_p[latency] / (m·L) − 1)
-      + λ_sram  · max(0, smoothmax_nodes E_p[in+out bytes] / (m·S) − 1)
-      + λ_flash · max(0, E_p[flash bytes] / (m·F) − 1)
-      + λ_under · max(0, u − E_p[latency] / (m·L))
+      + λ_lat   · max(0, E_p[latency] / (k_lat(t)·m·L) − 1)
+      + λ_sram  · max(0, smoothmax_nodes E_p[in+out bytes] / (k_sram(t)·m·S) − 1)
+      + λ_flash · max(0, E_p[flash bytes] / (k_flash(t)·m·F) − 1)
+      + λ_under · max(0, u − E_p[latency] / (k_lat(t)·m·L))
 
 with p the draw z (``resource_terms="sample"``, the default) or softmax(α) ("distribution":
 deterministic), E_p[latency] = slope · E_p[Mops] + intercept from the board's fitted latency model, S the
 firmware arena left after the input buffer, F the plan slot, m = ``margin`` (aim a little inside
-the budget so the argmax, which is not the expectation, still fits). Hinges on *relative* excess
-make the terms comparable; λ = 2 for the upper ones. The lower hinge (λ_under = 1, u =
-``under_fraction`` = 0.8) keeps the search from settling far below the budget: the upper hinges push
-the whole distribution down hard at the start and the accuracy signal alone pulls widths back up
-only slowly. Weights (Adam, ``weight_lr``, cross-entropy only) and α (Adam, ``arch_lr``, the whole
-loss) have separate optimisers. τ decays exponentially from ``tau_start`` to ``tau_end`` over the
-epochs (``hold_tau_in_warmup``: over the architecture epochs only).
+the budget so the derived architecture, which is not the expectation, still fits). k(t) is the
+shrinking schedule (:class:`ShrinkSchedule`): the targets go geometrically from the starting
+distribution's expected usage down to the budget over the first ``shrink_fraction`` of the
+architecture steps, so the distribution narrows at a pace the shared weights follow (with the
+whole budget from the first step the hinges collapse the largest network within a few steps,
+and its weights then serve none of the subnets drawn). Hinges on *relative* excess make the terms
+comparable; λ = 2 for the upper ones; the lower hinge (λ_under = 1, u = ``under_fraction`` = 0.8)
+keeps the search from settling far below the budget. Weights (Adam, ``weight_lr``, cross-entropy
+only) and α (Adam, ``arch_lr``, the whole loss; with ``arch_split`` on held-apart clips) have
+separate optimisers. τ decays exponentially from ``tau_start`` to ``tau_end`` over the epochs
+(``hold_tau_in_warmup``: over the architecture epochs only).
 
-After the last epoch the argmax architecture is derived; if its exact counts miss the budget
-(possible: the argmax is not the expectation), :func:`repair_choices` narrows it greedily until it
-fits, then the compiled plan is checked against the firmware (``Target.fit_problem``). The
-derived network inherits its weights from the supernet, is fine-tuned (plain float training; not
+After the last epoch the architecture is derived (``derive``: the argmax of α per decision, or
+the width nearest the expected one); if its exact counts miss the budget :func:`repair_choices`
+narrows it greedily until it fits, then the compiled plan is checked against the firmware
+(``Target.fit_problem``). The derived network inherits its weights from the supernet (batch norm
+folded in on the subnet's own statistics), is fine-tuned (plain float training; not
 quantisation-aware) and converted to int8.
 """
 
@@ -72,23 +83,46 @@ class FitCheckError(RuntimeError):
 @dataclass(frozen=True)
 class SearchConfig:
     space: str = "kws"
-    epochs: int = 20
+    epochs: int = 30
     batch_size: int = 64
     weight_lr: float = 2e-3
     arch_lr: float = 5e-2
-    tau_start: float = 5.0
+    tau_start: float = 1.0
     tau_end: float = 0.3
-    # Defaults: the configuration measured best on the espeak keyword set at 150 ms on the F446RE
-    # twin (bench/dnas_vs_random.py); "largest"/"sandwich"/coarse widths/hard samples were measured
-    # worse there (the supernet's discrete subnets stay untrained on ~1000 search clips).
-    warmup_epochs: int = 2  # weights only, before the architecture logits move
+    # Defaults: progressive shrinking from the largest network with a batch-normalised supernet,
+    # soft draws, augmented batches and the expected-width derivation — the configuration measured
+    # best against 20 random architectures on the espeak keyword set at 150 ms on the F446RE twin
+    # (bench/dnas_vs_random.py). The earlier defaults (no batch norm, uniform α, distribution
+    # warm-up) left the discrete subnets untrained: the search then followed the penalties alone.
+    warmup_epochs: int = 6  # weights only, before the architecture logits move
     # "largest", "sandwich" (largest + a uniformly random subnet), "uniform", or "distribution" (a
-    # Gumbel-softmax draw from the still uniform architecture distribution)
-    warmup_subnets: str = "distribution"
+    # Gumbel-softmax draw from the starting architecture distribution)
+    warmup_subnets: str = "largest"
     width_options: int = 0  # supernet width options per decision: a coarse subset of the space's (0: all)
     resource_terms: str = "sample"  # resource hinges on the Gumbel draw ("sample") or on softmax α ("distribution")
-    hold_tau_in_warmup: bool = False  # τ decays over all epochs (False) or only after the warm-up (True)
+    hold_tau_in_warmup: bool = True  # τ decays over all epochs (False) or only after the warm-up (True)
     hard_samples: bool = False  # forward on the one-hot Gumbel argmax (straight-through gradient)
+    # "uniform" α at the start, or "largest": α biased to the widest option and to keeping every
+    # block (``arch_init_strength``: the logit ramp over the width options; ``arch_init_keep``: the
+    # keep logit), so the search shrinks from the largest network
+    arch_init: str = "largest"
+    arch_init_strength: float = 8.0
+    arch_init_keep: float = 2.0
+    batch_norm: bool = True  # batch-normalised supernet (folded into the derived subnet's weights)
+    # Fraction of the architecture epochs over which the resource targets shrink geometrically from
+    # the starting distribution's expected usage to the budget (0: the budget from the first step).
+    # With ``arch_init="largest"`` this is progressive shrinking: the distribution narrows at a pace
+    # the shared weights can follow, instead of collapsing within a few steps under the hinges.
+    shrink_fraction: float = 0.6
+    # Fraction of the search's training clips held apart for the architecture updates (bi-level, as
+    # in DARTS/FBNet: the weights fit one part, α follows the cross-entropy on the other, so it
+    # rewards what generalises rather than what the shared weights memorised); 0: one batch for both.
+    arch_split: float = 0.0
+    # SpecAugment-style augmentation of the search batches (time shift, one time and one frequency
+    # mask): ~1000 clips are memorised by the supernet within a few epochs, after which the
+    # training cross-entropy is ~0 and gives α no signal; augmented batches keep it informative.
+    augment: bool = True
+    derive: str = "expected"  # the derived architecture: "argmax" of α per decision, or the "expected" widths
     lambda_latency: float = 2.0
     lambda_sram: float = 2.0
     lambda_flash: float = 2.0
@@ -108,8 +142,16 @@ class SearchConfig:
         if self.warmup_subnets not in ("largest", "sandwich", "uniform", "distribution"):
             raise ValueError(f"search warmup_subnets: expected 'largest', 'sandwich', 'uniform' or 'distribution', "
                              f"got {self.warmup_subnets!r}")
+        if self.arch_init not in ("uniform", "largest"):
+            raise ValueError(f"search arch_init: expected 'uniform' or 'largest', got {self.arch_init!r}")
         if self.resource_terms not in ("sample", "distribution"):
             raise ValueError(f"search resource_terms: expected 'sample' or 'distribution', got {self.resource_terms!r}")
+        if self.derive not in ("argmax", "expected"):
+            raise ValueError(f"search derive: expected 'argmax' or 'expected', got {self.derive!r}")
+        if not 0 <= self.arch_split < 1:
+            raise ValueError(f"search arch_split: expected 0 <= arch_split < 1, got {self.arch_split}")
+        if not 0 <= self.shrink_fraction <= 1:
+            raise ValueError(f"search shrink_fraction: expected 0..1, got {self.shrink_fraction}")
         if self.tau_start <= 0 or self.tau_end <= 0:
             raise ValueError("search: temperatures must be > 0")
 
@@ -128,6 +170,25 @@ class SearchConfig:
             return self.tau_end
         t = min(max(epoch - first, 0) / span, 1.0)
         return self.tau_start * (self.tau_end / self.tau_start) ** t
+
+
+@dataclass(frozen=True)
+class ShrinkSchedule:
+    """Resource targets of the progressive shrinking: at progress t (0 at the first architecture
+    step, 1 at the last) each target is the budget times start_ratio^(1 - t/fraction), i.e. a
+    geometric path from the starting distribution's expected usage down to the budget, reached at
+    t = fraction and held after it. A resource already within the budget at the start keeps it."""
+
+    fraction: float
+    latency_ratio: float
+    sram_ratio: float
+    flash_ratio: float
+
+    def factors(self, t: float) -> tuple[float, float, float]:
+        if self.fraction <= 0:
+            return (1.0, 1.0, 1.0)
+        left = max(0.0, 1.0 - t / self.fraction)
+        return tuple(max(r, 1.0) ** left for r in (self.latency_ratio, self.sram_ratio, self.flash_ratio))  # type: ignore[return-value]
 
 
 @dataclass
@@ -202,7 +263,7 @@ def derive_and_check(space_name: str, choices: dict[str, Any], limits: ResourceL
     from harness.runtime.targets import TwinTarget
     from search_space.fastpath import spec_to_tflite
 
-    argmax = dict(choices)
+    before_repair = dict(choices)
     target = TwinTarget(get_board(limits.board))
     budget = limits
     total_steps = 0
@@ -228,7 +289,7 @@ def derive_and_check(space_name: str, choices: dict[str, Any], limits: ResourceL
     finally:
         target.close()
     steps = total_steps
-    info = {"repair_steps": steps, "argmax_choices": argmax, "sram_budget_used": budget.sram_bytes, "arena_bytes": model.plan.arena_bytes,
+    info = {"repair_steps": steps, "derived_choices": before_repair, "sram_budget_used": budget.sram_bytes, "arena_bytes": model.plan.arena_bytes,
             "plan_bytes": model.plan.plan_bytes, "usage": asdict(exact_usage(spec, line))}
     return spec, info
 
@@ -243,6 +304,30 @@ class SearchResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     seconds_per_epoch: list[float] = field(default_factory=list)
     derive_info: dict[str, Any] = field(default_factory=dict)
+
+
+def augment_batch(x: np.ndarray, rng: np.random.Generator, max_shift: int = 4, max_time_mask: int = 8,
+                  max_freq_mask: int = 2) -> np.ndarray:
+    """Per example: a circular-free time shift by up to ``max_shift`` frames (edge frames repeated),
+    one time mask of up to ``max_time_mask`` frames and one frequency mask of up to ``max_freq_mask``
+    coefficients (set to the example's mean). ``x``: (N, T, F, C) features."""
+    out = np.array(x, np.float32, copy=True)
+    n, t, f = x.shape[0], x.shape[1], x.shape[2]
+    for i in range(n):
+        shift = int(rng.integers(-max_shift, max_shift + 1))
+        if shift:
+            idx = np.clip(np.arange(t) - shift, 0, t - 1)
+            out[i] = out[i][idx]
+        fill = float(out[i].mean())
+        w = int(rng.integers(0, max_time_mask + 1))
+        if w:
+            t0 = int(rng.integers(0, t - w + 1))
+            out[i, t0:t0 + w] = fill
+        w = int(rng.integers(0, max_freq_mask + 1))
+        if w:
+            f0 = int(rng.integers(0, f - w + 1))
+            out[i, :, f0:f0 + w] = fill
+    return out
 
 
 def _split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, ...]:
@@ -282,9 +367,14 @@ def run_search(
     x = np.asarray(x, np.float32)
     y = np.asarray(y, np.int64)
     x_tr, y_tr, x_val, y_val = _split(x, y, config.val_fraction, config.seed)
+    bilevel = config.arch_split > 0
+    if bilevel:
+        x_tr, y_tr, x_arch, y_arch = _split(x_tr, y_tr, config.arch_split, config.seed + 1)
     tf.random.set_seed(config.seed)
     structure = replace(structure, widths=coarse_widths(structure.widths, config.width_options))
-    net = Supernet(structure, seed=config.seed)
+    net = Supernet(structure, seed=config.seed, batch_norm=config.batch_norm)
+    if config.arch_init == "largest":
+        net.bias_towards_largest(config.arch_init_strength, config.arch_init_keep)
     w_opt = tf.keras.optimizers.Adam(config.weight_lr)
     a_opt = tf.keras.optimizers.Adam(config.arch_lr)
     lat_t = config.margin * limits.latency_ms
@@ -292,13 +382,16 @@ def run_search(
     flash_t = config.margin * limits.flash_bytes
     slope, intercept = float(line.slope), float(line.intercept)
 
-    def penalties(sample: Any) -> tuple[tf.Tensor, ...]:
+    def penalties(sample: Any, relax: tf.Tensor | None = None) -> tuple[tf.Tensor, ...]:
+        """The resource loss of ``sample``; ``relax`` (3,): factors >= 1 on the latency, SRAM and
+        flash targets (the shrinking schedule), 1 when omitted."""
         r = tf_expected_resources(structure, sample)
         lat = slope * r.paper_ops / 1e6 + intercept
-        p_lat = tf.nn.relu(lat / lat_t - 1.0)
-        p_sram = tf.nn.relu(r.sram_smooth_bytes / sram_t - 1.0)
-        p_flash = tf.nn.relu(r.flash_bytes / flash_t - 1.0)
-        p_under = tf.nn.relu(config.under_fraction - lat / lat_t)
+        k = tf.ones(3) if relax is None else relax
+        p_lat = tf.nn.relu(lat / (lat_t * k[0]) - 1.0)
+        p_sram = tf.nn.relu(r.sram_smooth_bytes / (sram_t * k[1]) - 1.0)
+        p_flash = tf.nn.relu(r.flash_bytes / (flash_t * k[2]) - 1.0)
+        p_under = tf.nn.relu(config.under_fraction - lat / (lat_t * k[0]))
         total = (config.lambda_latency * p_lat + config.lambda_sram * p_sram + config.lambda_flash * p_flash
                  + config.lambda_under * p_under)
         return total, lat, r.sram_smooth_bytes, r.flash_bytes
@@ -332,18 +425,28 @@ def run_search(
         return ce, pen, acc, lat, sram, flash
 
     @tf.function(reduce_retracing=True)
-    def search_step(xb: tf.Tensor, yb: tf.Tensor, tau: tf.Tensor) -> tuple[tf.Tensor, ...]:
+    def search_step(xb: tf.Tensor, yb: tf.Tensor, xa: tf.Tensor, ya: tf.Tensor, tau: tf.Tensor,
+                    relax: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        """One step: weights on (xb, yb); α on (xa, ya) when bi-level, else on (xb, yb) too."""
         with tf.GradientTape(persistent=True) as tape:
             draw = net.sample(tau, hard=config.hard_samples)
             ce, acc = cross_entropy(xb, yb, draw)
-            pen, lat, sram, flash = penalties(net.probabilities() if config.resource_terms == "distribution" else draw)
-            loss = ce + pen
+            pen, lat, sram, flash = penalties(net.probabilities() if config.resource_terms == "distribution" else draw,
+                                              relax)
+            loss = (cross_entropy(xa, ya, draw)[0] if bilevel else ce) + pen
         w_vars, a_vars = net.weight_variables, net.arch_variables
         w_opt.apply_gradients(zip(tape.gradient(ce, w_vars), w_vars, strict=True))
         a_opt.apply_gradients(zip(tape.gradient(loss, a_vars), a_vars, strict=True))
         del tape
         return ce, pen, acc, lat, sram, flash
 
+    def derived_choices() -> dict[str, Any]:
+        return net.argmax_choices() if config.derive == "argmax" else net.expected_choices()
+
+    start = tf_expected_resources(structure, net.probabilities())
+    shrink = ShrinkSchedule(config.shrink_fraction,
+                            (slope * float(start.paper_ops) / 1e6 + intercept) / lat_t,
+                            float(start.sram_smooth_bytes) / sram_t, float(start.flash_bytes) / flash_t)
     rng = np.random.default_rng([config.seed, 0xB47C])
     history: list[dict[str, Any]] = []
     seconds: list[float] = []
@@ -363,15 +466,24 @@ def run_search(
             sums = np.zeros(6)
             for b in range(n_batches):
                 idx = order[b * config.batch_size:(b + 1) * config.batch_size]
+                xb_np = augment_batch(x_tr[idx], rng) if config.augment else x_tr[idx]
                 if update_arch:
-                    out = search_step(tf.constant(x_tr[idx]), tf.constant(y_tr[idx]), tf.constant(tau, tf.float32))
+                    relax = shrink.factors((epoch - config.first_arch_epoch + b / n_batches)
+                                           / max(config.epochs - config.first_arch_epoch, 1))
+                    if bilevel:
+                        aidx = rng.integers(0, len(y_arch), size=len(idx))
+                        xa, ya = tf.constant(x_arch[aidx]), tf.constant(y_arch[aidx])
+                    else:
+                        xa, ya = tf.constant(xb_np), tf.constant(y_tr[idx])
+                    out = search_step(tf.constant(xb_np), tf.constant(y_tr[idx]), xa, ya,
+                                      tf.constant(tau, tf.float32), tf.constant(relax, tf.float32))
                 else:
-                    out = warmup_step(tf.constant(x_tr[idx]), tf.constant(y_tr[idx]), tf.constant(tau, tf.float32))
+                    out = warmup_step(tf.constant(xb_np), tf.constant(y_tr[idx]), tf.constant(tau, tf.float32))
                 sums += np.array([float(v) for v in out])
                 bar.update(1)
             means = sums / n_batches
             seconds.append(time.perf_counter() - started)
-            choices = net.argmax_choices()
+            choices = derived_choices()
             arg_spec = space.build(choices)
             usage = exact_usage(arg_spec, line)
             hot = net.one_hot(choices)
@@ -381,6 +493,8 @@ def run_search(
             record = {
                 "epoch": epoch + 1,
                 "tau": round(tau, 5),
+                "latency_target_ms": round(lat_t * shrink.factors(
+                    max(epoch + 1 - config.first_arch_epoch, 0) / max(config.epochs - config.first_arch_epoch, 1))[0], 3),
                 "arch_updates": bool(update_arch),
                 "train_ce": round(means[0], 5),
                 "penalty": round(means[1], 5),
@@ -391,10 +505,10 @@ def run_search(
                 "expected_latency_ms": round(slope * float(expected.paper_ops) / 1e6 + intercept, 3),
                 "expected_sram_bytes": round(float(expected.sram_bytes), 1),
                 "expected_flash_bytes": round(float(expected.flash_bytes), 1),
-                "argmax_choices": choices,
-                "argmax_usage": asdict(usage),
-                "argmax_fits": usage.fits(limits),
-                "argmax_val_acc": round(float(np.mean(np.argmax(val_logits, 1) == y_val)), 5),
+                "derived_choices": choices,
+                "derived_usage": asdict(usage),
+                "derived_fits": usage.fits(limits),
+                "derived_val_acc": round(float(np.mean(np.argmax(val_logits, 1) == y_val)), 5),
                 "width_options": list(structure.widths),
                 "distribution": net.distribution(),
                 "seconds": round(seconds[-1], 2),
@@ -406,7 +520,7 @@ def run_search(
             if on_epoch:
                 on_epoch(record)
             bar.set_postfix(acc=f"{means[2]:.3f}", lat=f"{usage.latency_ms:.0f}ms", fits=usage.fits(limits))
-            log.info("epoch %d: tau %.3f ce %.4f pen %.4f acc %.3f argmax %.2f Mops %.1f ms %d B SRAM %d B flash",
+            log.info("epoch %d: tau %.3f ce %.4f pen %.4f acc %.3f derived %.2f Mops %.1f ms %d B SRAM %d B flash",
                      epoch + 1, tau, means[0], means[1], means[2], usage.mops, usage.latency_ms, usage.sram_bytes,
                      usage.flash_bytes)
     finally:
@@ -414,8 +528,8 @@ def run_search(
         if log_file:
             log_file.close()
 
-    spec, info = derive_and_check(config.space, net.argmax_choices(), limits, line, name=f"dnas-{config.space}")
-    weights = net.subnet_weights(spec.choices)
+    spec, info = derive_and_check(config.space, derived_choices(), limits, line, name=f"dnas-{config.space}")
+    weights = net.subnet_weights(spec.choices, x_tr if config.batch_norm else None)
     if config.finetune_epochs > 0:
         weights = train_central(spec, weights, x, y, epochs=config.finetune_epochs, batch_size=config.batch_size,
                                 learning_rate=config.finetune_lr, seed=config.seed)

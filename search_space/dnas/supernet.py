@@ -84,10 +84,18 @@ def tf_expected_resources(structure: DSCNNStructure, sample: ArchSample) -> Expe
 
 
 class Supernet(tf.Module):
-    def __init__(self, structure: DSCNNStructure, seed: int = 0):
+    def __init__(self, structure: DSCNNStructure, seed: int = 0, batch_norm: bool = False):
         """``structure.widths`` are the supernet's width options: the space's own, or a coarse
         subset of them (:func:`coarse_widths`) so that a distribution over few options can
-        concentrate; a derived architecture then only uses widths of that subset."""
+        concentrate; a derived architecture then only uses widths of that subset.
+
+        ``batch_norm``: every conv is followed by batch normalisation on the batch's statistics
+        (always: subnets of different shapes have different statistics, so running averages shared
+        between them would be wrong). Without it a dropped block hands the next layer features of
+        another scale and the discrete subnets the search draws do not train; with it they do. The
+        derived subnet gets the normalisation folded into its conv weights and biases, with
+        statistics recomputed for that subnet alone (:meth:`subnet_weights` with calibration data),
+        so the deployed graph still has no batch norm."""
         super().__init__(name="supernet")
         self.structure = structure
         rng = np.random.default_rng([seed, 0xD7A5])
@@ -112,6 +120,19 @@ class Supernet(tf.Module):
         self.pw_b = [tf.Variable(np.zeros(cmax, np.float32)) for _ in structure.block_strides]
         self.fc_w = tf.Variable(rng.normal(0, np.sqrt(1.0 / cmax), (cmax, structure.num_classes)).astype(np.float32))
         self.fc_b = tf.Variable(np.zeros(structure.num_classes, np.float32))
+        self.batch_norm = batch_norm
+        n = structure.n_blocks
+
+        def ones() -> tf.Variable:
+            return tf.Variable(np.ones(cmax, np.float32))
+
+        def zeros() -> tf.Variable:
+            return tf.Variable(np.zeros(cmax, np.float32))
+
+        # (gamma, beta) per normalised conv: stem, then per block depthwise and pointwise
+        self.bn_stem = (ones(), zeros()) if batch_norm else None
+        self.bn_dw = [(ones(), zeros()) for _ in range(n)] if batch_norm else []
+        self.bn_pw = [(ones(), zeros()) for _ in range(n)] if batch_norm else []
         # Architecture logits: uniform start.
         self.alpha_stem = tf.Variable(np.zeros(k, np.float32), name="alpha_stem")
         self.alpha_keep = [tf.Variable(np.zeros(2, np.float32), name=f"alpha_keep{i}") for i in range(structure.n_blocks)]
@@ -123,7 +144,11 @@ class Supernet(tf.Module):
     # ---------------------------------------------------------------- variables
     @property
     def weight_variables(self) -> list[tf.Variable]:
-        return [self.stem_w, self.stem_b, *self.dw_w, *self.dw_b, *self.pw_w, *self.pw_b, self.fc_w, self.fc_b]
+        out = [self.stem_w, self.stem_b, *self.dw_w, *self.dw_b, *self.pw_w, *self.pw_b, self.fc_w, self.fc_b]
+        if self.batch_norm:
+            assert self.bn_stem is not None
+            out += [*self.bn_stem, *(v for pair in self.bn_dw + self.bn_pw for v in pair)]
+        return out
 
     @property
     def arch_variables(self) -> list[tf.Variable]:
@@ -170,6 +195,20 @@ class Supernet(tf.Module):
         top = tf.one_hot(k - 1, k)
         return ArchSample(top, [tf.constant([1.0, 0.0]) for _ in range(s.n_blocks)], [top for _ in range(s.n_blocks)])
 
+    def bias_towards_largest(self, strength: float, keep_logit: float) -> None:
+        """Start the architecture distribution at the largest network: width logits rise linearly
+        from 0 (narrowest option) to ``strength`` (widest), keep logits (``keep_logit``, 0). The
+        search then shrinks from networks whose shared weights the largest-net warm-up trained,
+        instead of drawing from a uniform distribution whose typical subnet (a narrow bottleneck
+        somewhere) those weights do not serve."""
+        k = len(self.structure.widths)
+        ramp = np.linspace(0.0, strength, k).astype(np.float32)
+        self.alpha_stem.assign(ramp)
+        for a in self.alpha_width:
+            a.assign(ramp)
+        for a in self.alpha_keep:
+            a.assign(np.array([keep_logit, 0.0], np.float32))
+
     def probabilities(self) -> ArchSample:
         """softmax(α): the architecture distribution (no noise, no temperature)."""
         return ArchSample(tf.nn.softmax(self.alpha_stem), [tf.nn.softmax(a) for a in self.alpha_keep],
@@ -196,17 +235,32 @@ class Supernet(tf.Module):
         return tf.sqrt(float(self.cmax) / tf.maximum(live, 1.0)) if isinstance(live, tf.Tensor) \
             else float(np.sqrt(self.cmax / max(float(live), 1.0)))
 
-    def __call__(self, x: tf.Tensor, sample: ArchSample) -> tf.Tensor:
+    _BN_EPSILON = 1e-3
+
+    def _normalise(self, h: tf.Tensor, bn: tuple[tf.Variable, tf.Variable] | None,
+                   stats: list[tuple[np.ndarray, np.ndarray]] | None) -> tf.Tensor:
+        """Batch norm on the batch's statistics (identity without ``batch_norm``); ``stats``
+        collects (mean, variance) per normalised layer (eager calls, for folding)."""
+        if bn is None:
+            return h
+        mean, var = tf.nn.moments(h, axes=[0, 1, 2])
+        if stats is not None:
+            stats.append((mean.numpy(), var.numpy()))
+        return tf.nn.batch_normalization(h, mean, var, bn[1], bn[0], self._BN_EPSILON)
+
+    def __call__(self, x: tf.Tensor, sample: ArchSample,
+                 stats: list[tuple[np.ndarray, np.ndarray]] | None = None) -> tf.Tensor:
         s = self.structure
+        bn = self.batch_norm
         h = tf.nn.conv2d(x, self.stem_w, list(s.stem_stride), "SAME") + self.stem_b
         m = self._mask(sample.stem)
-        h = tf.nn.relu(h) * m
+        h = tf.nn.relu(self._normalise(h, self.bn_stem, stats)) * m
         for i, stride in enumerate(s.block_strides):
             d = tf.nn.depthwise_conv2d(h, self.dw_w[i], [1, stride, stride, 1], "SAME") + self.dw_b[i]
-            d = tf.nn.relu(d) * m
+            d = tf.nn.relu(self._normalise(d, self.bn_dw[i] if bn else None, stats)) * m
             mw = self._mask(sample.width[i])
             p = tf.nn.conv2d(d, self.pw_w[i], 1, "SAME") * self._fan_in_scale(tf.reduce_sum(m)) + self.pw_b[i]
-            p = tf.nn.relu(p) * mw
+            p = tf.nn.relu(self._normalise(p, self.bn_pw[i] if bn else None, stats)) * mw
             skip = h if stride == 1 else tf.nn.avg_pool2d(h, 2, stride, "SAME")
             zk = sample.keep[i]
             h = zk[0] * p + zk[1] * skip
@@ -223,19 +277,61 @@ class Supernet(tf.Module):
             out[f"block{i + 1}.filters"] = s.widths[int(tf.argmax(self.alpha_width[i]))]
         return out
 
-    def subnet_weights(self, choices: dict[str, Any]) -> list[np.ndarray]:
+    def expected_choices(self) -> dict[str, Any]:
+        """The architecture of the distribution's expectation: each width decision the option
+        nearest to Σ p_k·w_k, each block kept when p(keep) > 1/2. Unlike the argmax it does not jump
+        between distant modes of a multi-modal distribution over the (ordered) widths, and it is
+        the point at which the resource terms are evaluated."""
+        s = self.structure
+        widths = np.asarray(s.widths, np.float64)
+        probs = self.probabilities()
+
+        def nearest(p: tf.Tensor) -> int:
+            return int(widths[int(np.argmin(np.abs(widths - float(np.dot(p.numpy(), widths)))))])
+
+        out: dict[str, Any] = {"stem.filters": nearest(probs.stem)}
+        for i in range(s.n_blocks):
+            out[f"block{i + 1}.keep"] = bool(float(probs.keep[i][0]) > 0.5)
+            out[f"block{i + 1}.filters"] = nearest(probs.width[i])
+        return out
+
+    def subnet_weights(self, choices: dict[str, Any], calibration_x: np.ndarray | None = None,
+                       batch: int = 1024) -> list[np.ndarray]:
         """Weights of the derived architecture, sliced from the shared ones, in the order
         :mod:`search_space.dnas.subnet` uses: stem (w, b), per kept block (dw w, dw b, pw w, pw b),
-        head (w, b)."""
+        head (w, b). With ``batch_norm`` the normalisation is folded in, on the statistics of the
+        subnet alone over ``calibration_x`` (required then; its first ``batch`` inputs)."""
         s = self.structure
+        folds: list[tuple[np.ndarray, np.ndarray]] = []
+        if self.batch_norm:
+            if calibration_x is None:
+                raise ValueError("subnet_weights: a batch-norm supernet needs calibration inputs to fold "
+                                 "the subnet's statistics")
+            stats: list[tuple[np.ndarray, np.ndarray]] = []
+            self(tf.constant(np.asarray(calibration_x[:batch], np.float32)), self.one_hot(choices), stats)
+            layers = [self.bn_stem] + [pair for i in range(s.n_blocks) for pair in (self.bn_dw[i], self.bn_pw[i])]
+            for (gamma, beta), (mean, var) in zip(layers, stats, strict=True):
+                scale = gamma.numpy() / np.sqrt(var + self._BN_EPSILON)
+                folds.append((scale, beta.numpy() - mean * scale))
+
+        def fold(index: int, w: np.ndarray, b: np.ndarray, channels: int, axis: int) -> tuple[np.ndarray, np.ndarray]:
+            """conv (w, b) then batch norm ``index`` == conv (w·scale, b·scale + shift) per output channel."""
+            if not folds:
+                return w, b
+            scale, shift = folds[index][0][:channels], folds[index][1][:channels]
+            shape = [1] * w.ndim
+            shape[axis] = channels
+            return (w * scale.reshape(shape)).astype(np.float32), (b * scale + shift).astype(np.float32)
+
         c = choices["stem.filters"]
-        out = [self.stem_w.numpy()[..., :c], self.stem_b.numpy()[:c]]
+        out = list(fold(0, self.stem_w.numpy()[..., :c], self.stem_b.numpy()[:c], c, 3))
         for i in range(s.n_blocks):
             if not choices[f"block{i + 1}.keep"]:
                 continue
             w = choices[f"block{i + 1}.filters"]
-            out += [self.dw_w[i].numpy()[:, :, :c, :], self.dw_b[i].numpy()[:c],
-                    self.pw_w[i].numpy()[:, :, :c, :w] * self._fan_in_scale(c), self.pw_b[i].numpy()[:w]]
+            out += [*fold(1 + 2 * i, self.dw_w[i].numpy()[:, :, :c, :], self.dw_b[i].numpy()[:c], c, 2),
+                    *fold(2 + 2 * i, self.pw_w[i].numpy()[:, :, :c, :w] * self._fan_in_scale(c),
+                          self.pw_b[i].numpy()[:w], w, 3)]
             c = w
         out += [self.fc_w.numpy()[:c] * self._fan_in_scale(c), self.fc_b.numpy()]
         return out
