@@ -3,7 +3,8 @@
     PYTHONPATH=. python bench/dnas_search_time.py --board nucleo-f446re --latency-ms 150 --epochs 2
 
 Uses the board twin's saved latency fit when there is one (results/latency_models), else the line
-given by --slope/--intercept. The data is the synthetic keyword set (--speakers × --samples).
+given by --slope/--intercept. The data is the espeak-ng keyword set (``--data espeak``, the default:
+960 training clips) or the synthetic one (--speakers × --samples).
 Prints seconds per epoch (the first includes TensorFlow's tracing), samples per second, and the
 projected time of a full search of --full-epochs epochs plus derivation and fine-tuning.
 """
@@ -23,7 +24,9 @@ def main() -> None:
     p.add_argument("--board", default="nucleo-f446re")
     p.add_argument("--latency-ms", type=float, default=150.0)
     p.add_argument("--epochs", type=int, default=2, help="epochs to time")
-    p.add_argument("--full-epochs", type=int, default=12, help="epochs of the full search to project")
+    p.add_argument("--full-epochs", type=int, default=None,
+                   help="epochs of the full search to project (default: the search's default epochs)")
+    p.add_argument("--data", choices=("espeak", "synthetic"), default="espeak")
     p.add_argument("--speakers", type=int, default=10)
     p.add_argument("--samples", type=int, default=200, help="samples per speaker")
     p.add_argument("--batch-size", type=int, default=64)
@@ -45,8 +48,14 @@ def main() -> None:
         line = LatencyLine(args.slope, args.intercept)
         where = "given line"
     limits = limits_for_board(args.board, args.latency_ms, "kws")
-    data = make_keyword_task(KeywordTaskConfig(devices=args.speakers, samples_per_device=args.samples))
-    x, y = data.union()
+    if args.data == "espeak":
+        from harness.pipeline.run import PipelineConfig, load_pipeline_data
+
+        _, (x, y) = load_pipeline_data(PipelineConfig(data="espeak"))
+    else:
+        x, y = make_keyword_task(KeywordTaskConfig(devices=args.speakers, samples_per_device=args.samples)).union()
+    if args.full_epochs is None:
+        args.full_epochs = SearchConfig().epochs
     config = SearchConfig(epochs=args.epochs, batch_size=args.batch_size, finetune_epochs=1, warmup_epochs=1)
     started = time.perf_counter()
     result = run_search(config, limits, line, x, y, progress=False, convert=True)

@@ -135,6 +135,9 @@ def main() -> None:
     p.add_argument("--train-seeds", type=int, nargs="+", default=None,
                    help="train every model once per seed and compare mean accuracies (default: --seed only)")
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--line", type=float, nargs=2, metavar=("MS_PER_MOP", "INTERCEPT_MS"), default=None,
+                   help="the latency line of the constraints (default: the board twin's saved fit); pins the "
+                        "random set of an earlier comparison after the fit was redone")
     p.add_argument("--cache", type=Path, default=None,
                    help="JSON file of accuracies of earlier training runs (architecture, data, trainer, seed): "
                         "reused instead of retraining, new runs added")
@@ -146,7 +149,13 @@ def main() -> None:
     from search_space.dnas.synthetic_keywords import KeywordTaskConfig, make_keyword_task
     from search_space.spec import ArchSpec
 
-    line = latency_line(find_latency_model(args.board, "kws"))
+    if args.line:
+        from search_space.dnas.constraints import LatencyLine
+
+        line = LatencyLine(args.line[0], args.line[1], args.board)
+    else:
+        line = latency_line(find_latency_model(args.board, "kws"))
+    print(f"latency line: {line.slope:.6g} ms/Mop + {line.intercept:.6g} ms")
     limits = limits_for_board(args.board, args.latency_ms, "kws")
     if args.data == "espeak":
         from harness.pipeline.run import PipelineConfig, load_pipeline_data
