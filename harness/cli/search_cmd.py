@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     def on_epoch(r: dict) -> None:
         u = r["derived_usage"]
         console.print(f"epoch {r['epoch']:>3}/{args.epochs}  τ={r['tau']:.2f}  CE={r['train_ce']:.3f}  "
-                      f"penalty={r['penalty']:.3f}  argmax: {u['mops']:.2f} Mops {u['latency_ms']:.1f} ms "
+                      f"penalty={r['penalty']:.3f}  derived: {u['mops']:.2f} Mops {u['latency_ms']:.1f} ms "
                       f"{u['sram_bytes']} B  fits={r['derived_fits']}  val={r['derived_val_acc']:.3f}  ({r['seconds']:.0f} s)")
 
     result = run_search(config, limits, line, x, y, log_path=out / "search_log.jsonl",
