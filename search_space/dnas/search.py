@@ -161,6 +161,11 @@ class SearchConfig:
         later than the last epoch."""
         return min(self.warmup_epochs, self.epochs - 1)
 
+    def arch_progress(self, epochs_done: float) -> float:
+        """Progress t of the architecture phase after ``epochs_done`` epochs (fractional within an
+        epoch): 0 up to the first architecture epoch, 1 at the end of the search."""
+        return max(epochs_done - self.first_arch_epoch, 0.0) / max(self.epochs - self.first_arch_epoch, 1)
+
     def tau(self, epoch: int) -> float:
         """Gumbel-softmax temperature: exponential decay from ``tau_start`` at epoch 0 (or, with
         ``hold_tau_in_warmup``, at the first architecture epoch) to ``tau_end`` at the last epoch."""
@@ -380,13 +385,13 @@ def run_search(
     lat_t = config.margin * limits.latency_ms
     sram_t = config.margin * limits.sram_bytes
     flash_t = config.margin * limits.flash_bytes
-    slope, intercept = float(line.slope), float(line.intercept)
+    line = replace(line, slope=float(line.slope), intercept=float(line.intercept))  # Python floats: TF-safe
 
     def penalties(sample: Any, relax: tf.Tensor | None = None) -> tuple[tf.Tensor, ...]:
         """The resource loss of ``sample``; ``relax`` (3,): factors >= 1 on the latency, SRAM and
         flash targets (the shrinking schedule), 1 when omitted."""
         r = tf_expected_resources(structure, sample)
-        lat = slope * r.paper_ops / 1e6 + intercept
+        lat = line.predict_ms(r.paper_ops)
         k = tf.ones(3) if relax is None else relax
         p_lat = tf.nn.relu(lat / (lat_t * k[0]) - 1.0)
         p_sram = tf.nn.relu(r.sram_smooth_bytes / (sram_t * k[1]) - 1.0)
@@ -445,7 +450,7 @@ def run_search(
 
     start = tf_expected_resources(structure, net.probabilities())
     shrink = ShrinkSchedule(config.shrink_fraction,
-                            (slope * float(start.paper_ops) / 1e6 + intercept) / lat_t,
+                            line.predict_ms(float(start.paper_ops)) / lat_t,
                             float(start.sram_smooth_bytes) / sram_t, float(start.flash_bytes) / flash_t)
     rng = np.random.default_rng([config.seed, 0xB47C])
     history: list[dict[str, Any]] = []
@@ -466,19 +471,18 @@ def run_search(
             sums = np.zeros(6)
             for b in range(n_batches):
                 idx = order[b * config.batch_size:(b + 1) * config.batch_size]
-                xb_np = augment_batch(x_tr[idx], rng) if config.augment else x_tr[idx]
+                xb = tf.constant(augment_batch(x_tr[idx], rng) if config.augment else x_tr[idx])
+                yb = tf.constant(y_tr[idx])
                 if update_arch:
-                    relax = shrink.factors((epoch - config.first_arch_epoch + b / n_batches)
-                                           / max(config.epochs - config.first_arch_epoch, 1))
+                    relax = shrink.factors(config.arch_progress(epoch + b / n_batches))
                     if bilevel:
                         aidx = rng.integers(0, len(y_arch), size=len(idx))
                         xa, ya = tf.constant(x_arch[aidx]), tf.constant(y_arch[aidx])
                     else:
-                        xa, ya = tf.constant(xb_np), tf.constant(y_tr[idx])
-                    out = search_step(tf.constant(xb_np), tf.constant(y_tr[idx]), xa, ya,
-                                      tf.constant(tau, tf.float32), tf.constant(relax, tf.float32))
+                        xa, ya = xb, yb
+                    out = search_step(xb, yb, xa, ya, tf.constant(tau, tf.float32), tf.constant(relax, tf.float32))
                 else:
-                    out = warmup_step(tf.constant(xb_np), tf.constant(y_tr[idx]), tf.constant(tau, tf.float32))
+                    out = warmup_step(xb, yb, tf.constant(tau, tf.float32))
                 sums += np.array([float(v) for v in out])
                 bar.update(1)
             means = sums / n_batches
@@ -493,8 +497,7 @@ def run_search(
             record = {
                 "epoch": epoch + 1,
                 "tau": round(tau, 5),
-                "latency_target_ms": round(lat_t * shrink.factors(
-                    max(epoch + 1 - config.first_arch_epoch, 0) / max(config.epochs - config.first_arch_epoch, 1))[0], 3),
+                "latency_target_ms": round(lat_t * shrink.factors(config.arch_progress(epoch + 1))[0], 3),
                 "arch_updates": bool(update_arch),
                 "train_ce": round(means[0], 5),
                 "penalty": round(means[1], 5),
@@ -502,7 +505,7 @@ def run_search(
                 "sampled_latency_ms": round(means[3], 3),
                 "sampled_sram_bytes": round(means[4], 1),
                 "sampled_flash_bytes": round(means[5], 1),
-                "expected_latency_ms": round(slope * float(expected.paper_ops) / 1e6 + intercept, 3),
+                "expected_latency_ms": round(line.predict_ms(float(expected.paper_ops)), 3),
                 "expected_sram_bytes": round(float(expected.sram_bytes), 1),
                 "expected_flash_bytes": round(float(expected.flash_bytes), 1),
                 "derived_choices": choices,

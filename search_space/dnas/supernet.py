@@ -129,10 +129,13 @@ class Supernet(tf.Module):
         def zeros() -> tf.Variable:
             return tf.Variable(np.zeros(cmax, np.float32))
 
-        # (gamma, beta) per normalised conv: stem, then per block depthwise and pointwise
-        self.bn_stem = (ones(), zeros()) if batch_norm else None
-        self.bn_dw = [(ones(), zeros()) for _ in range(n)] if batch_norm else []
-        self.bn_pw = [(ones(), zeros()) for _ in range(n)] if batch_norm else []
+        def pair() -> tuple[tf.Variable, tf.Variable] | None:
+            return (ones(), zeros()) if batch_norm else None
+
+        # (gamma, beta) per normalised conv, None without batch norm: stem, per block depthwise, pointwise
+        self.bn_stem = pair()
+        self.bn_dw = [pair() for _ in range(n)]
+        self.bn_pw = [pair() for _ in range(n)]
         # Architecture logits: uniform start.
         self.alpha_stem = tf.Variable(np.zeros(k, np.float32), name="alpha_stem")
         self.alpha_keep = [tf.Variable(np.zeros(2, np.float32), name=f"alpha_keep{i}") for i in range(structure.n_blocks)]
@@ -145,9 +148,8 @@ class Supernet(tf.Module):
     @property
     def weight_variables(self) -> list[tf.Variable]:
         out = [self.stem_w, self.stem_b, *self.dw_w, *self.dw_b, *self.pw_w, *self.pw_b, self.fc_w, self.fc_b]
-        if self.batch_norm:
-            assert self.bn_stem is not None
-            out += [*self.bn_stem, *(v for pair in self.bn_dw + self.bn_pw for v in pair)]
+        for bn in [self.bn_stem, *self.bn_dw, *self.bn_pw]:
+            out += list(bn or ())
         return out
 
     @property
@@ -251,16 +253,15 @@ class Supernet(tf.Module):
     def __call__(self, x: tf.Tensor, sample: ArchSample,
                  stats: list[tuple[np.ndarray, np.ndarray]] | None = None) -> tf.Tensor:
         s = self.structure
-        bn = self.batch_norm
         h = tf.nn.conv2d(x, self.stem_w, list(s.stem_stride), "SAME") + self.stem_b
         m = self._mask(sample.stem)
         h = tf.nn.relu(self._normalise(h, self.bn_stem, stats)) * m
         for i, stride in enumerate(s.block_strides):
             d = tf.nn.depthwise_conv2d(h, self.dw_w[i], [1, stride, stride, 1], "SAME") + self.dw_b[i]
-            d = tf.nn.relu(self._normalise(d, self.bn_dw[i] if bn else None, stats)) * m
+            d = tf.nn.relu(self._normalise(d, self.bn_dw[i], stats)) * m
             mw = self._mask(sample.width[i])
             p = tf.nn.conv2d(d, self.pw_w[i], 1, "SAME") * self._fan_in_scale(tf.reduce_sum(m)) + self.pw_b[i]
-            p = tf.nn.relu(self._normalise(p, self.bn_pw[i] if bn else None, stats)) * mw
+            p = tf.nn.relu(self._normalise(p, self.bn_pw[i], stats)) * mw
             skip = h if stride == 1 else tf.nn.avg_pool2d(h, 2, stride, "SAME")
             zk = sample.keep[i]
             h = zk[0] * p + zk[1] * skip
